@@ -1,0 +1,54 @@
+"""The Starlette application factory; the lifespan opens the engine, cache and clients once."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.routing import Route
+
+from reelgraph.config import Settings, get_settings
+from reelgraph.http import BodySizeLimit, GraphQLView, health, ready
+from reelgraph.mail import Mailer
+from reelgraph.schema import build_schema
+from reelgraph.services.container import Services
+
+
+def create_app(settings: Settings | None = None, mailer: Mailer | None = None) -> Starlette:
+    settings = settings or get_settings()
+    # Fail at start-up, not at the first request, when production lacks a secret.
+    settings.resolved_jwt_secret()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        services = Services.create(settings, mailer=mailer)
+        app.state.services = services
+        try:
+            yield
+        finally:
+            await services.close()
+
+    view = GraphQLView(
+        build_schema(settings),
+        graphql_ide="graphiql" if settings.graphiql_enabled else None,
+        allow_queries_via_get=True,
+    )
+    routes = [
+        Route("/graphql", view, methods=["GET", "POST"]),
+        Route("/health", health),
+        Route("/health/ready", ready),
+    ]
+    middleware = [
+        Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
+        Middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "Accept-Language", "Apollo-Require-Preflight"],
+            max_age=600,
+        ),
+    ]
+    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

@@ -1,0 +1,56 @@
+"""Who is asking: the viewer behind a Bearer access token, resolved once per request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from reelgraph.auth.tokens import InvalidToken, TokenCodec
+from reelgraph.errors import Unauthenticated
+from reelgraph.persistence import users as repo
+from reelgraph.persistence.models import User
+
+
+@dataclass(frozen=True)
+class Viewer:
+    user: User
+    roles: frozenset[str]
+
+    @property
+    def id(self) -> int:
+        assert self.user.id is not None
+        return self.user.id
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("The Authorization header must be 'Bearer <access token>'.")
+    return token.strip()
+
+
+async def resolve_viewer(
+    authorization: str | None, codec: TokenCodec, sessions: async_sessionmaker[AsyncSession]
+) -> Viewer | None:
+    """None when anonymous; raises Unauthenticated for a token that is present but not good."""
+    token = bearer_token(authorization)
+    if token is None:
+        return None
+    try:
+        claims = codec.decode(token)
+    except InvalidToken as exc:
+        raise Unauthenticated("Invalid or expired access token.") from exc
+    async with sessions() as session:
+        user = await repo.get_user(session, claims.user_id)
+        if user is None:
+            raise Unauthenticated("This account no longer exists.")
+        if user.tokens_valid_after is not None and claims.issued_at < user.tokens_valid_after:
+            raise Unauthenticated("This session was signed out.")
+        roles = (await repo.roles_of(session, [claims.user_id]))[claims.user_id]
+    return Viewer(user=user, roles=frozenset(roles))

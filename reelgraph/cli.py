@@ -1,0 +1,132 @@
+"""The `reelgraph` command: serve, migrate, create-user, mock-upstream, export-schema."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from reelgraph.config import ConfigError, get_settings
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from reelgraph.app import create_app
+    from reelgraph.persistence.migrate import upgrade_to_head
+
+    settings = get_settings()
+    try:
+        settings.resolved_jwt_secret()
+    except ConfigError as exc:
+        print(f"reelgraph: cannot start: {exc}", file=sys.stderr)
+        return 2
+    if not settings.is_production or args.migrate:
+        # Development applies pending migrations itself; production runs `reelgraph migrate` as a deploy step.
+        upgrade_to_head(settings.database_url)
+    uvicorn.run(
+        create_app(settings), host=args.host, port=args.port, log_level=args.log_level, proxy_headers=True
+    )
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from reelgraph.persistence.migrate import upgrade_to_head
+
+    upgrade_to_head(get_settings().database_url)
+    print("migrations applied")
+    return 0
+
+
+def _create_user(args: argparse.Namespace) -> int:
+    from reelgraph.errors import UserErrors
+    from reelgraph.persistence.migrate import upgrade_to_head
+    from reelgraph.services.container import Services
+
+    settings = get_settings()
+    upgrade_to_head(settings.database_url)
+
+    async def run() -> int:
+        services = Services.create(settings)
+        try:
+            session = await services.accounts.register(args.email, args.password, args.name, None)
+            assert session.user.id is not None
+            for role in args.role or []:
+                await services.admin.assign_role(session.user.id, role)
+            print(
+                f"created user {session.user.id} <{session.user.email}> roles: USER {' '.join(args.role or [])}"
+            )
+            return 0
+        except UserErrors as errors:
+            for problem in errors.problems:
+                print(f"reelgraph: {problem.code}: {problem.message}", file=sys.stderr)
+            return 1
+        finally:
+            await services.close()
+
+    return asyncio.run(run())
+
+
+def _mock_upstream(args: argparse.Namespace) -> int:
+    from reelgraph.integrations.mock_upstream import run_mock_upstream
+
+    run_mock_upstream(args.host, args.port, args.latency_ms, args.error_rate, args.rate_limit)
+    return 0
+
+
+def _export_schema(args: argparse.Namespace) -> int:
+    from reelgraph.schema import schema
+
+    text = schema.as_str() + "\n"
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.output).write_text(text)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="reelgraph", description="GraphQL API for movie discovery.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve GraphQL over HTTP")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--log-level", default="info")
+    serve.add_argument("--migrate", action="store_true", help="apply migrations first, even in production")
+    serve.set_defaults(func=_serve)
+
+    migrate = commands.add_parser("migrate", help="apply pending database migrations")
+    migrate.set_defaults(func=_migrate)
+
+    create_user = commands.add_parser("create-user", help="create an account, e.g. the first admin")
+    create_user.add_argument("--email", required=True)
+    create_user.add_argument("--password", required=True)
+    create_user.add_argument("--name", required=True)
+    create_user.add_argument("--role", action="append", choices=["MODERATOR", "ADMIN"])
+    create_user.set_defaults(func=_create_user)
+
+    mock = commands.add_parser("mock-upstream", help="serve the offline TMDb (/3) and OMDb (/omdb) mock")
+    mock.add_argument("--host", default="127.0.0.1")
+    mock.add_argument("--port", type=int, default=9100)
+    mock.add_argument("--latency-ms", type=int, default=0)
+    mock.add_argument("--error-rate", type=float, default=0.0)
+    mock.add_argument("--rate-limit", type=int, default=0, help="requests per second; 0 = unlimited")
+    mock.set_defaults(func=_mock_upstream)
+
+    export = commands.add_parser("export-schema", help="print the GraphQL SDL")
+    export.add_argument("--output", default="-")
+    export.set_defaults(func=_export_schema)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""Every setting, read once from the environment into one typed object."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# A production secret shorter than this is refused: HS256 keys should carry >= 256 bits.
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run; the message says what to set."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REELGRAPH_", extra="ignore", populate_by_name=True)
+
+    env: Literal["development", "production"] = "development"
+    database_url: str = "sqlite+aiosqlite:///./reelgraph.db"
+    cache_url: str = "memory://"
+    jwt_secret: str | None = None
+    jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
+    access_token_ttl_seconds: int = 900
+    refresh_token_ttl_days: int = 30
+    password_reset_ttl_minutes: int = 30
+
+    # Upstreams: keys keep their conventional unprefixed names.
+    tmdb_api_key: str | None = Field(default=None, validation_alias="TMDB_API_KEY")
+    tmdb_read_token: str | None = Field(default=None, validation_alias="TMDB_READ_TOKEN")
+    tmdb_base_url: str = "https://api.themoviedb.org/3"
+    omdb_api_key: str | None = Field(default=None, validation_alias="OMDB_API_KEY")
+    omdb_base_url: str = "https://www.omdbapi.com"
+    openai_api_key: str | None = Field(default=None, validation_alias="OPENAI_API_KEY")
+    openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
+    openai_model: str = "gpt-4o-mini"
+
+    # HTTP surface.
+    cors_origins: list[str] = ["http://localhost:3000", "http://127.0.0.1:3000"]
+    max_body_bytes: int = 1_000_000
+    max_query_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 2_000
+    graphiql: bool | None = None  # None: on in development, off in production
+
+    # Login throttling: failures allowed per window before RATE_LIMITED.
+    login_failures_per_email: int = 5
+    login_failures_per_ip: int = 20
+    login_failure_window_seconds: int = 900
+
+    # Mail: console unless an SMTP host is set.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "reelgraph <no-reply@localhost>"
+    smtp_starttls: bool = True
+    public_url: str = "http://127.0.0.1:8000"
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str) and not value.startswith("["):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return (not self.is_production) if self.graphiql is None else self.graphiql
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The database file for SQLite URLs (None for in-memory or other databases)."""
+        if not self.database_url.startswith("sqlite"):
+            return None
+        path = self.database_url.split(":///", 1)[-1]
+        return None if path in ("", ":memory:") else Path(path)
+
+    def resolved_jwt_secret(self) -> str:
+        """The signing secret; in development a missing one is generated once and kept beside the DB."""
+        if self.jwt_secret:
+            if self.is_production and len(self.jwt_secret) < MIN_SECRET_LENGTH:
+                raise ConfigError(
+                    f"REELGRAPH_JWT_SECRET must be at least {MIN_SECRET_LENGTH} characters in production."
+                )
+            return self.jwt_secret
+        if self.is_production:
+            raise ConfigError(
+                "REELGRAPH_JWT_SECRET is required when REELGRAPH_ENV=production "
+                f"(at least {MIN_SECRET_LENGTH} random characters, e.g. `openssl rand -hex 32`)."
+            )
+        db_path = self.sqlite_path
+        secret_file = (db_path.parent if db_path else Path.cwd()) / ".reelgraph.jwt-secret"
+        if secret_file.exists():
+            return secret_file.read_text().strip()
+        secret = secrets.token_urlsafe(48)
+        secret_file.parent.mkdir(parents=True, exist_ok=True)
+        # Created 0600 from the start so the secret is never world-readable, even briefly.
+        fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secret)
+        return secret
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

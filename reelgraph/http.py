@@ -1,0 +1,103 @@
+"""HTTP plumbing around the GraphQL endpoint: the view, the body-size limit, health checks."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cross_web import HTTPException
+from sqlalchemy import text
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from strawberry.asgi import GraphQL
+
+from reelgraph.cache import cache_ready
+from reelgraph.errors import ErrorCode
+from reelgraph.schema.context import Context
+from reelgraph.services.container import Services
+
+
+def error_response(status: int, message: str, code: ErrorCode = ErrorCode.BAD_USER_INPUT) -> JSONResponse:
+    """A GraphQL-shaped error body, so clients parse every failure the same way."""
+    return JSONResponse(
+        {"data": None, "errors": [{"message": message, "extensions": {"code": code.value}}]}, status
+    )
+
+
+class GraphQLView(GraphQL[Context, None]):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as exc:  # malformed JSON, wrong method or content type: coded, not plain text
+            response = error_response(exc.status_code, exc.reason)
+        except BodyTooLarge as exc:
+            response = error_response(413, str(exc))
+        await response(scope, receive, send)
+
+    async def get_context(self, request: HTTPConnection, response: Any) -> Context:
+        return Context.create(request.app.state.services, request)
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class BodySizeLimit:
+    """Refuses bodies over `max_bytes`, by Content-Length or while streaming, before any parsing."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._too_large()(scope, receive, send)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge(self._message())
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+    def _message(self) -> str:
+        return f"Request body exceeds the limit of {self.max_bytes} bytes."
+
+    def _too_large(self) -> Response:
+        return error_response(413, self._message())
+
+
+async def health(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def ready(request: Request) -> Response:
+    services: Services = request.app.state.services
+    checks: dict[str, str] = {}
+    try:
+        async with services.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = f"unavailable: {type(exc).__name__}"
+    try:
+        checks["cache"] = "ok" if await cache_ready(services.cache) else "unavailable"
+    except Exception as exc:
+        checks["cache"] = f"unavailable: {type(exc).__name__}"
+    healthy = all(value == "ok" for value in checks.values())
+    body = {"status": "ok" if healthy else "unavailable", "checks": checks}
+    return Response(json.dumps(body), status_code=200 if healthy else 503, media_type="application/json")

@@ -1,0 +1,249 @@
+"""SQLModel tables: users and their movie state, plus a local mirror of catalog entities.
+
+Movies, people and genres are keyed by their TMDb ids, so every foreign key speaks the
+same language as the public API (movieId arguments are TMDb ids).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import JSON, Column, Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite drops the offset on its own)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def created_at_field() -> Any:
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+def user_fk(*, nullable: bool = False, index: bool = True) -> Any:
+    return Field(
+        default=None if nullable else ...,
+        sa_column_args=[sa.ForeignKey("users.id", ondelete="CASCADE")],
+        nullable=nullable,
+        index=index,
+    )
+
+
+def movie_fk(*, index: bool = True) -> Any:
+    return Field(sa_column_args=[sa.ForeignKey("movies.tmdb_id", ondelete="CASCADE")], index=index)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True, index=True)  # stored lowercased
+    name: str = Field(max_length=100)
+    password_hash: str = Field(max_length=255)
+    locale: str = Field(default="en-US", max_length=16)
+    region: str | None = Field(default=None, max_length=2)
+    date_of_birth: date | None = None
+    # Access tokens issued before this instant are refused: set by "log out everywhere" and resets.
+    tokens_valid_after: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = created_at_field()
+    updated_at: datetime = created_at_field()
+
+
+class Role(SQLModel, table=True):
+    __tablename__ = "roles"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=32, unique=True)
+
+
+class UserRole(SQLModel, table=True):
+    __tablename__ = "user_roles"
+
+    user_id: int = Field(sa_column_args=[sa.ForeignKey("users.id", ondelete="CASCADE")], primary_key=True)
+    role_id: int = Field(sa_column_args=[sa.ForeignKey("roles.id", ondelete="CASCADE")], primary_key=True)
+    granted_at: datetime = created_at_field()
+
+
+class Genre(SQLModel, table=True):
+    __tablename__ = "genres"
+
+    tmdb_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    name: str = Field(max_length=64)
+    name_fr: str | None = Field(default=None, max_length=64)
+
+
+class Movie(SQLModel, table=True):
+    """Local mirror of a TMDb movie and its OMDb scores, written on first touch."""
+
+    __tablename__ = "movies"
+
+    tmdb_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    imdb_id: str | None = Field(default=None, max_length=16, index=True)
+    title: str = Field(max_length=500)
+    original_title: str | None = Field(default=None, max_length=500)
+    original_language: str | None = Field(default=None, max_length=8)
+    overview: str | None = Field(default=None, sa_type=sa.Text)
+    release_date: date | None = None
+    runtime: int | None = None
+    popularity: float | None = None
+    vote_average: float | None = None
+    vote_count: int | None = None
+    poster_path: str | None = Field(default=None, max_length=255)
+    backdrop_path: str | None = Field(default=None, max_length=255)
+    imdb_rating: float | None = None
+    imdb_votes: int | None = None
+    metascore: int | None = None
+    rotten_tomatoes: int | None = None
+    omdb_fetched_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    updated_at: datetime = created_at_field()
+
+
+class MovieGenre(SQLModel, table=True):
+    __tablename__ = "movie_genres"
+
+    movie_id: int = Field(
+        sa_column_args=[sa.ForeignKey("movies.tmdb_id", ondelete="CASCADE")], primary_key=True
+    )
+    genre_id: int = Field(
+        sa_column_args=[sa.ForeignKey("genres.tmdb_id", ondelete="CASCADE")], primary_key=True
+    )
+    position: int = 0  # 0 is the primary genre, as TMDb orders them
+
+
+class Person(SQLModel, table=True):
+    __tablename__ = "people"
+
+    tmdb_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    name: str = Field(max_length=255)
+    known_for_department: str | None = Field(default=None, max_length=64)
+    profile_path: str | None = Field(default=None, max_length=255)
+    popularity: float | None = None
+    updated_at: datetime = created_at_field()
+
+
+class Interaction(SQLModel, table=True):
+    __tablename__ = "interactions"
+    __table_args__ = (sa.UniqueConstraint("user_id", "movie_id", "kind", name="uq_interaction"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = user_fk()
+    movie_id: int = movie_fk()
+    kind: str = Field(max_length=16)
+    created_at: datetime = created_at_field()
+
+
+class Rating(SQLModel, table=True):
+    __tablename__ = "ratings"
+    __table_args__ = (sa.UniqueConstraint("user_id", "movie_id", name="uq_rating"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = user_fk()
+    movie_id: int = movie_fk()
+    value: float
+    created_at: datetime = created_at_field()
+    updated_at: datetime = created_at_field()
+
+
+class Review(SQLModel, table=True):
+    __tablename__ = "reviews"
+    __table_args__ = (sa.UniqueConstraint("user_id", "movie_id", name="uq_review"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = user_fk()
+    movie_id: int = movie_fk()
+    body: str = Field(sa_type=sa.Text)
+    rating: float | None = None
+    created_at: datetime = created_at_field()
+    updated_at: datetime = created_at_field()
+
+
+class Preference(SQLModel, table=True):
+    """One favourite or disliked thing: kind says what target_id points at."""
+
+    __tablename__ = "preferences"
+    __table_args__ = (sa.UniqueConstraint("user_id", "kind", "target_id", name="uq_preference"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = user_fk()
+    kind: str = Field(max_length=24)  # FAVORITE_GENRE, DISLIKED_GENRE, FAVORITE_PERSON, FAVORITE_MOVIE
+    target_id: int
+    position: int = 0
+
+
+class WatchEvent(SQLModel, table=True):
+    __tablename__ = "watch_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int | None = user_fk(nullable=True)
+    # Anonymous viewers are deduplicated by a salted hash of their address, never the address itself.
+    anonymous_key: str | None = Field(default=None, max_length=64)
+    movie_id: int = movie_fk()
+    watched_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
+
+
+class ChatSession(SQLModel, table=True):
+    __tablename__ = "chat_sessions"
+
+    id: str = Field(primary_key=True, max_length=36)
+    user_id: int | None = user_fk(nullable=True)
+    filters: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = created_at_field()
+    updated_at: datetime = created_at_field()
+
+
+class ChatMessage(SQLModel, table=True):
+    __tablename__ = "chat_messages"
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: str = Field(
+        sa_column_args=[sa.ForeignKey("chat_sessions.id", ondelete="CASCADE")], index=True, max_length=36
+    )
+    role: str = Field(max_length=16)
+    content: str = Field(sa_type=sa.Text)
+    created_at: datetime = created_at_field()
+
+
+class RefreshToken(SQLModel, table=True):
+    """A refresh token, stored only as a hash. A family is one login's chain of rotations."""
+
+    __tablename__ = "refresh_tokens"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = user_fk()
+    token_hash: str = Field(max_length=64, unique=True)
+    family_id: str = Field(max_length=36, index=True)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    rotated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = created_at_field()
+
+
+class PasswordResetToken(SQLModel, table=True):
+    __tablename__ = "password_reset_tokens"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = user_fk()
+    token_hash: str = Field(max_length=64, unique=True)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = created_at_field()

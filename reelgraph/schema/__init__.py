@@ -1,0 +1,60 @@
+"""Builds the Strawberry schema from each domain's Query and Mutation parts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import strawberry
+from graphql import GraphQLError
+from strawberry import relay
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
+
+from reelgraph.config import Settings
+from reelgraph.schema.accounts import AccountMutation, AccountQuery
+from reelgraph.schema.errors import CodedErrors, apply_code
+from reelgraph.schema.types.user import UserType
+
+
+class Schema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Parse errors can bypass extensions' post-processing: code them here too. Unexpected
+        # errors are logged and masked by CodedErrors; expected ones are not worth a traceback.
+        for error in errors:
+            apply_code(error)
+
+
+def build_schema(settings: Settings | None = None) -> Schema:
+    settings = settings or Settings()
+
+    # Made per schema: relay.node() fields cannot be shared between two schemas.
+    @strawberry.type
+    class NodeQuery:
+        node: relay.Node | None = relay.node()
+
+    query = merge_types("Query", (NodeQuery, AccountQuery))
+    mutation = merge_types("Mutation", (AccountMutation,))
+    # Factories, not instances: Strawberry makes fresh extension objects per request.
+    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
+        CodedErrors,
+        lambda: ParserCache(maxsize=512),
+        lambda: ValidationCache(maxsize=512),
+        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+    ]
+    return Schema(query=query, mutation=mutation, types=[UserType], extensions=extensions)
+
+
+# `strawberry export-schema reelgraph.schema:schema` reads this.
+schema = build_schema()

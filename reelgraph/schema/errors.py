@@ -1,0 +1,97 @@
+"""Errors on the wire: UserError for payloads, and one extension that codes or masks the rest."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
+
+from reelgraph.errors import ApiError, ErrorCode, FieldProblem, UserErrors
+
+log = logging.getLogger("reelgraph.errors")
+
+
+@strawberry.type(description="An expected, user-caused failure of a mutation.")
+class UserError:
+    field: list[str] | None = strawberry.field(
+        description='Path to the input field at fault, e.g. ["input", "email"]; null when not field-specific.'
+    )
+    message: str
+    code: str
+
+    @classmethod
+    def from_problem(cls, problem: FieldProblem) -> UserError:
+        return cls(
+            field=list(problem.field) if problem.field else None, message=problem.message, code=problem.code
+        )
+
+    @classmethod
+    def from_errors(cls, errors: UserErrors) -> list[UserError]:
+        return [cls.from_problem(problem) for problem in errors.problems]
+
+
+def _code_for(error: GraphQLError) -> str | None:
+    """The code an error already deserves, or None when it is unexpected (and must be masked)."""
+    original = error.original_error
+    if isinstance(original, ApiError):
+        return original.code.value
+    if original is None:
+        # No Python exception behind it: graphql-core's own parse, validation or coercion errors.
+        if error.extensions and "code" in error.extensions:
+            return str(error.extensions["code"])
+        if error.message.startswith("Syntax Error"):
+            return ErrorCode.GRAPHQL_PARSE_FAILED.value
+        if error.path is None:
+            return ErrorCode.GRAPHQL_VALIDATION_FAILED.value
+        return ErrorCode.BAD_USER_INPUT.value
+    if isinstance(original, GraphQLError):  # e.g. a permission class's error with its extensions
+        return _code_for(original)
+    return None
+
+
+class CodedErrors(MaskErrors):
+    """Gives every top-level error an extensions.code; masks and logs unexpected exceptions.
+
+    Unlike a bare MaskErrors(), permission, limit and validation errors keep their messages.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(error_message="Internal server error.")
+
+    def on_operation(self) -> Iterator[None]:
+        # MaskErrors only looks at execution results; parse and validation failures come back as
+        # PreExecutionError, which must be coded too.
+        self._stream_result_processed = False
+        yield
+        if self._stream_result_processed:
+            return
+        result = self.execution_context.result
+        self._process_result(getattr(result, "initial_result", None) or result)
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        processed: list[GraphQLError] = []
+        for error in errors:
+            if apply_code(error):
+                processed.append(error)
+                continue
+            log.error("unexpected error at %s", error.path, exc_info=error.original_error)
+            masked = self.anonymise_error(error)
+            masked.extensions = {"code": ErrorCode.INTERNAL_SERVER_ERROR.value}
+            processed.append(masked)
+        return processed
+
+
+def apply_code(error: GraphQLError) -> bool:
+    """Sets extensions.code on an expected error; False when the error is unexpected."""
+    code = _code_for(error)
+    if code is None:
+        return False
+    extensions = dict(error.extensions or {})
+    if isinstance(error.original_error, ApiError):
+        extensions.update(error.original_error.extensions)
+    extensions["code"] = code
+    error.extensions = extensions
+    return True

@@ -1,0 +1,105 @@
+"""Test fixtures: one app per session over httpx's ASGI transport, on SQLite or on the databases
+named by REELGRAPH_TEST_DATABASE_URL / REELGRAPH_TEST_CACHE_URL (PostgreSQL + Redis in CI)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from reelgraph.app import create_app
+from reelgraph.config import Settings
+from reelgraph.mail import Mail
+from reelgraph.persistence.migrate import upgrade_to_head
+from tests.helpers import GraphQLClient
+
+TEST_DATABASE_URL = os.environ.get("REELGRAPH_TEST_DATABASE_URL")
+TEST_CACHE_URL = os.environ.get("REELGRAPH_TEST_CACHE_URL", "memory://")
+
+
+class RecordingMailer:
+    """Keeps sent mail so tests can follow reset links."""
+
+    def __init__(self) -> None:
+        self.outbox: list[Mail] = []
+
+    async def send(self, mail: Mail) -> None:
+        self.outbox.append(mail)
+
+    def last_to(self, address: str) -> Mail:
+        return [mail for mail in self.outbox if mail.to == address][-1]
+
+
+async def _reset_postgres(url: str) -> None:
+    engine = create_async_engine(url)
+    async with engine.begin() as connection:
+        await connection.execute(text("DROP SCHEMA public CASCADE"))
+        await connection.execute(text("CREATE SCHEMA public"))
+    await engine.dispose()
+
+
+async def _flush_redis(url: str) -> None:
+    import redis.asyncio as redis
+
+    client = redis.from_url(url)
+    await client.flushdb()
+    await client.aclose()
+
+
+def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "database_url": TEST_DATABASE_URL or f"sqlite+aiosqlite:///{tmp_path / 'test.db'}",
+        "cache_url": TEST_CACHE_URL,
+        "jwt_secret": "test-secret-" + "x" * 40,
+        "env": "development",
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture(scope="session")
+def database_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("db")
+
+
+@pytest.fixture(scope="session")
+async def settings(database_dir: Path) -> Settings:
+    settings = make_settings(database_dir)
+    if TEST_DATABASE_URL:
+        await _reset_postgres(TEST_DATABASE_URL)
+    if TEST_CACHE_URL.startswith("redis"):
+        await _flush_redis(TEST_CACHE_URL)
+    # Tests run the real migrations, so they are exercised on both backends.
+    await asyncio.to_thread(upgrade_to_head, settings.database_url)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def mailer() -> RecordingMailer:
+    return RecordingMailer()
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings, mailer: RecordingMailer) -> AsyncIterator[Any]:
+    application = create_app(settings, mailer=mailer)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 40000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield http
+
+
+@pytest.fixture
+def gql(client: httpx.AsyncClient) -> GraphQLClient:
+    return GraphQLClient(client)
