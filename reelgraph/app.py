@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -17,14 +18,23 @@ from reelgraph.schema import build_schema
 from reelgraph.services.container import Services
 
 
-def create_app(settings: Settings | None = None, mailer: Mailer | None = None) -> Starlette:
+def create_app(
+    settings: Settings | None = None,
+    mailer: Mailer | None = None,
+    *,
+    tmdb_transport: httpx.AsyncBaseTransport | None = None,
+    omdb_transport: httpx.AsyncBaseTransport | None = None,
+) -> Starlette:
+    """The ASGI app. Transports override the upstream connections (tests and benchmarks)."""
     settings = settings or get_settings()
     # Fail at start-up, not at the first request, when production lacks a secret.
     settings.resolved_jwt_secret()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        services = Services.create(settings, mailer=mailer)
+        services = await Services.open(
+            settings, mailer=mailer, tmdb_transport=tmdb_transport, omdb_transport=omdb_transport
+        )
         app.state.services = services
         try:
             yield

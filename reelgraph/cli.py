@@ -49,7 +49,7 @@ def _create_user(args: argparse.Namespace) -> int:
     upgrade_to_head(settings.database_url)
 
     async def run() -> int:
-        services = Services.create(settings)
+        services = await Services.open(settings, catalog=False)
         try:
             session = await services.accounts.register(args.email, args.password, args.name, None)
             assert session.user.id is not None

@@ -41,6 +41,23 @@ class Settings(BaseSettings):
     openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
     openai_model: str = "gpt-4o-mini"
 
+    # Upstream HTTP policy (every call has these timeouts; retries and the breaker sit on top).
+    upstream_connect_timeout_seconds: float = 3.0
+    upstream_read_timeout_seconds: float = 8.0
+    upstream_max_attempts: int = 3
+    upstream_rate_limit_per_second: float = 40.0
+    upstream_breaker_threshold: int = 5
+    upstream_breaker_recovery_seconds: float = 30.0
+
+    # Shared-cache lifetimes per kind of upstream data, and how long stale copies stay usable
+    # as a fallback when the upstream fails.
+    cache_ttl_list_seconds: int = 600
+    cache_ttl_details_seconds: int = 86_400
+    cache_ttl_search_seconds: int = 60
+    cache_stale_seconds: int = 7 * 86_400
+    omdb_max_age_days: int = 30
+    response_cache_seconds: int = 30
+
     # HTTP surface.
     cors_origins: list[str] = ["http://localhost:3000", "http://127.0.0.1:3000"]
     max_body_bytes: int = 1_000_000
@@ -73,6 +90,11 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def offline_catalog(self) -> bool:
+        """No TMDb credentials: serve the bundled catalog through the same client code."""
+        return not (self.tmdb_api_key or self.tmdb_read_token)
 
     @property
     def graphiql_enabled(self) -> bool:

@@ -14,6 +14,7 @@ from strawberry.asgi import GraphQL
 
 from reelgraph.cache import cache_ready
 from reelgraph.errors import ErrorCode
+from reelgraph.response_cache import ResponseCache
 from reelgraph.schema.context import Context
 from reelgraph.services.container import Services
 
@@ -30,16 +31,42 @@ class GraphQLView(GraphQL[Context, None]):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        request = Request(scope=scope, receive=receive)
         try:
-            response = await self.run(Request(scope=scope, receive=receive))
+            response = await self._cached_or_run(request)
         except HTTPException as exc:  # malformed JSON, wrong method or content type: coded, not plain text
             response = error_response(exc.status_code, exc.reason)
         except BodyTooLarge as exc:
             response = error_response(413, str(exc))
         await response(scope, receive, send)
 
+    async def _cached_or_run(self, request: Request) -> Response:
+        cache: ResponseCache = request.app.state.services.response_cache
+        # Only anonymous requests: a viewer's lists and fields depend on who they are.
+        if not cache.enabled or "authorization" in request.headers or request.method not in ("GET", "POST"):
+            return await self.run(request)
+        if request.method == "GET" and "text/html" in request.headers.get("accept", ""):
+            return await self.run(request)  # the GraphiQL page
+        body = await request.body()  # Starlette keeps it for Strawberry to read again
+        key = cache.key(
+            request.method,
+            request.scope.get("query_string", b""),
+            body,
+            request.headers.get("accept-language", ""),
+        )
+        cached = cache.get(key)
+        if cached is not None:
+            return Response(cached, media_type="application/json", headers={"x-reelgraph-cache": "hit"})
+        response = await self.run(request)
+        context: Context | None = getattr(request.state, "graphql_context", None)
+        if context is not None and context.cacheable_response and response.status_code == 200:
+            cache.put(key, bytes(response.body))
+        return response
+
     async def get_context(self, request: HTTPConnection, response: Any) -> Context:
-        return Context.create(request.app.state.services, request)
+        context = Context.create(request.app.state.services, request)
+        request.state.graphql_context = context
+        return context
 
 
 class BodyTooLarge(Exception):

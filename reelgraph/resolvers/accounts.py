@@ -65,7 +65,9 @@ async def refresh_token(info: Info, refresh_token: str) -> AuthPayload:
     return _auth_payload(session)
 
 
-async def logout(info: Info, refresh_token: str | None = None, all_sessions: bool = False) -> OkPayload:
+async def logout(
+    info: Info, refresh_token: str | None = None, all_sessions: bool | None = False
+) -> OkPayload:
     # A refresh token alone is enough to end its own session; "everywhere" needs the viewer.
     viewer = await info.context.viewer()
     try:

@@ -27,9 +27,9 @@ def user_pk(global_id: relay.GlobalID | str, argument: str = "userId") -> int:
 
 
 async def users(
-    info: Info, first: int = 20, after: str | None = None, search: str | None = None
+    info: Info, first: int | None = 20, after: str | None = None, search: str | None = None
 ) -> UserConnection:
-    limit = check_first(first)
+    limit = check_first(20 if first is None else first)
     after_id = decode_cursor(after, _CURSOR)
     rows, total = await info.context.services.admin.users(search, after_id, limit + 1)
     page = rows[:limit]

@@ -20,7 +20,9 @@ from strawberry.types import ExecutionContext
 
 from reelgraph.config import Settings
 from reelgraph.schema.accounts import AccountMutation, AccountQuery
-from reelgraph.schema.errors import CodedErrors, apply_code
+from reelgraph.schema.catalog import CatalogMutation, CatalogQuery
+from reelgraph.schema.errors import CodedErrors, ResponseCacheMarker, apply_code
+from reelgraph.schema.types.catalog import GenreType, MovieType, PersonType
 from reelgraph.schema.types.user import UserType
 
 
@@ -42,18 +44,24 @@ def build_schema(settings: Settings | None = None) -> Schema:
     class NodeQuery:
         node: relay.Node | None = relay.node()
 
-    query = merge_types("Query", (NodeQuery, AccountQuery))
-    mutation = merge_types("Mutation", (AccountMutation,))
+    query = merge_types("Query", (NodeQuery, AccountQuery, CatalogQuery))
+    mutation = merge_types("Mutation", (AccountMutation, CatalogMutation))
     # Factories, not instances: Strawberry makes fresh extension objects per request.
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         CodedErrors,
+        ResponseCacheMarker,
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
         lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
         lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
     ]
-    return Schema(query=query, mutation=mutation, types=[UserType], extensions=extensions)
+    return Schema(
+        query=query,
+        mutation=mutation,
+        types=[UserType, MovieType, PersonType, GenreType],
+        extensions=extensions,
+    )
 
 
 # `strawberry export-schema reelgraph.schema:schema` reads this.

@@ -1,22 +1,59 @@
-"""Per-request context: shared services, the viewer (resolved at most once) and fresh DataLoaders."""
+"""Per-request context: shared services, the viewer (resolved at most once), the request's
+language, and fresh DataLoaders."""
 
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass, field
 
 from starlette.requests import HTTPConnection
 from strawberry.dataloader import DataLoader
 
 from reelgraph.auth.viewer import Viewer, resolve_viewer
-from reelgraph.errors import Unauthenticated
+from reelgraph.errors import BadUserInput, Unauthenticated
+from reelgraph.loaders.catalog import CatalogLoaders
 from reelgraph.loaders.users import make_roles_loader
 from reelgraph.services.container import Services
+
+DEFAULT_LANGUAGE = "en-US"
+_LANGUAGE_RE = re.compile(r"^([a-zA-Z]{2})(?:[-_]([a-zA-Z]{2}))?$")
+# A bare language gets the region TMDb translations are usually filed under.
+_DEFAULT_REGIONS = {"en": "US", "fr": "FR", "de": "DE", "es": "ES", "it": "IT", "pt": "BR", "ja": "JP"}
+
+
+def normalise_language(tag: str) -> str | None:
+    match = _LANGUAGE_RE.match(tag.strip())
+    if not match:
+        return None
+    language, region = match.group(1).lower(), match.group(2)
+    region = region.upper() if region else _DEFAULT_REGIONS.get(language)
+    return f"{language}-{region}" if region else language
+
+
+def language_from_header(header: str | None) -> str | None:
+    """The best language of an Accept-Language header, honouring q-values."""
+    if not header:
+        return None
+    ranked: list[tuple[float, int, str]] = []
+    for index, part in enumerate(header.split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        normalised = normalise_language(tag) if tag.strip() != "*" else None
+        if normalised and quality > 0:
+            ranked.append((-quality, index, normalised))
+    return min(ranked)[2] if ranked else None
 
 
 @dataclass
 class Loaders:
     roles: DataLoader[int, list[str]]
+    catalog: CatalogLoaders
 
 
 @dataclass
@@ -25,12 +62,16 @@ class Context:
     request: HTTPConnection
     loaders: Loaders
     _viewer_task: asyncio.Task[Viewer | None] | None = field(default=None, repr=False)
+    _default_language: str | None = field(default=None, repr=False)
+    # Set by the ResponseCacheMarker extension: a query that succeeded may be served from cache.
+    cacheable_response: bool = False
 
     @classmethod
     def create(cls, services: Services, request: HTTPConnection) -> Context:
-        return cls(
-            services=services, request=request, loaders=Loaders(roles=make_roles_loader(services.sessions))
+        loaders = Loaders(
+            roles=make_roles_loader(services.sessions), catalog=CatalogLoaders(services.catalog)
         )
+        return cls(services=services, request=request, loaders=loaders)
 
     @property
     def client_ip(self) -> str:
@@ -52,3 +93,19 @@ class Context:
         if viewer is None:
             raise Unauthenticated("Sign in to do this.")
         return viewer
+
+    async def language(self, requested: str | None) -> str:
+        """The argument, else the viewer's locale, else Accept-Language, else en-US."""
+        if requested is not None:
+            normalised = normalise_language(requested)
+            if normalised is None:
+                raise BadUserInput("language must be a tag such as 'en-US' or 'fr-FR'.", field="language")
+            return normalised
+        if self._default_language is None:
+            viewer = await self.viewer()
+            self._default_language = (
+                (viewer.user.locale if viewer else None)
+                or language_from_header(self.request.headers.get("accept-language"))
+                or DEFAULT_LANGUAGE
+            )
+        return self._default_language

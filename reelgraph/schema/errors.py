@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors
+from strawberry.extensions import MaskErrors, SchemaExtension
+from strawberry.types.graphql import OperationType
 
 from reelgraph.errors import ApiError, ErrorCode, FieldProblem, UserErrors
 
@@ -82,6 +83,22 @@ class CodedErrors(MaskErrors):
             masked.extensions = {"code": ErrorCode.INTERNAL_SERVER_ERROR.value}
             processed.append(masked)
         return processed
+
+
+class ResponseCacheMarker(SchemaExtension):
+    """Marks successful queries (never mutations or failures) as safe to cache whole."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        context = self.execution_context.context
+        result = self.execution_context.result
+        if (
+            hasattr(context, "cacheable_response")
+            and self.execution_context.operation_type == OperationType.QUERY
+            and result is not None
+            and not getattr(result, "errors", None)
+        ):
+            context.cacheable_response = True
 
 
 def apply_code(error: GraphQLError) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import httpx
 from aiocache import BaseCache
 from limits.aio.storage import Storage
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -11,10 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from reelgraph.auth.tokens import TokenCodec
 from reelgraph.cache import create_cache
 from reelgraph.config import Settings
+from reelgraph.integrations.upstream import Upstreams, create_upstreams
 from reelgraph.mail import Mailer, create_mailer
 from reelgraph.persistence.engine import create_engine, create_session_factory
+from reelgraph.response_cache import ResponseCache
 from reelgraph.services.accounts import AccountService
 from reelgraph.services.admin import AdminService
+from reelgraph.services.cached import CachedFetcher
+from reelgraph.services.catalog import CatalogService
+from reelgraph.services.movie_lists import MovieLists
 from reelgraph.throttle import LoginThrottle, create_limit_storage
 
 
@@ -28,6 +34,31 @@ class Services:
     codec: TokenCodec
     accounts: AccountService
     admin: AdminService
+    upstreams: Upstreams | None = None
+    catalog: CatalogService = None  # type: ignore[assignment]  # set by open() unless catalog=False
+    lists: MovieLists = None  # type: ignore[assignment]
+    response_cache: ResponseCache = None  # type: ignore[assignment]
+
+    @classmethod
+    async def open(
+        cls,
+        settings: Settings,
+        mailer: Mailer | None = None,
+        *,
+        catalog: bool = True,
+        tmdb_transport: httpx.AsyncBaseTransport | None = None,
+        omdb_transport: httpx.AsyncBaseTransport | None = None,
+    ) -> Services:
+        """Everything a server needs; catalog=False skips the upstreams (CLI account commands)."""
+        services = cls.create(settings, mailer)
+        if catalog:
+            services.upstreams = await create_upstreams(settings, tmdb_transport, omdb_transport)
+            fetcher = CachedFetcher(services.cache, settings.cache_stale_seconds)
+            services.catalog = CatalogService(services.upstreams, fetcher, services.sessions, settings)
+            services.lists = MovieLists(fetcher)
+            await services.catalog.load_configuration()
+        services.response_cache = ResponseCache(settings.response_cache_seconds)
+        return services
 
     @classmethod
     def create(cls, settings: Settings, mailer: Mailer | None = None) -> Services:
@@ -55,5 +86,7 @@ class Services:
         )
 
     async def close(self) -> None:
+        if self.upstreams is not None:
+            await self.upstreams.close()
         await self.cache.close()
         await self.engine.dispose()

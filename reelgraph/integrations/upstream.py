@@ -1,0 +1,104 @@
+"""Builds the TMDb and OMDb clients: real HTTP with keys, the in-process offline catalog without.
+
+Offline and online differ only in the httpx transport: the same clients, policies and parsing run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+import httpx
+
+from reelgraph.config import Settings
+from reelgraph.integrations.http_policy import PolicyConfig, UpstreamPolicy
+from reelgraph.integrations.omdb import OMDbClient
+from reelgraph.integrations.tmdb import TMDbClient
+
+log = logging.getLogger("reelgraph.upstream")
+
+OFFLINE_TMDB_BASE = "http://offline-tmdb/3"
+OFFLINE_OMDB_BASE = "http://offline-omdb"
+
+
+@dataclass
+class Upstreams:
+    tmdb: TMDbClient
+    omdb: OMDbClient
+    tmdb_policy: UpstreamPolicy
+    omdb_policy: UpstreamPolicy
+    offline_tmdb: bool
+    offline_omdb: bool
+    _clients: tuple[httpx.AsyncClient, ...]
+
+    async def close(self) -> None:
+        for client in self._clients:
+            await client.aclose()
+
+
+def policy_config(settings: Settings) -> PolicyConfig:
+    return PolicyConfig(
+        connect_timeout=settings.upstream_connect_timeout_seconds,
+        read_timeout=settings.upstream_read_timeout_seconds,
+        max_attempts=settings.upstream_max_attempts,
+        rate_limit_per_second=settings.upstream_rate_limit_per_second,
+        breaker_failure_threshold=settings.upstream_breaker_threshold,
+        breaker_recovery_time=settings.upstream_breaker_recovery_seconds,
+    )
+
+
+async def _offline_transports() -> tuple[httpx.AsyncBaseTransport, httpx.AsyncBaseTransport]:
+    from reelgraph.integrations.mock_upstream import create_omdb_app, create_tmdb_app
+    from reelgraph.integrations.offline_catalog import OfflineCatalog
+
+    # Decompressing and indexing the catalog is CPU work: keep it off the event loop.
+    catalog = await asyncio.to_thread(OfflineCatalog.load)
+    return httpx.ASGITransport(app=create_tmdb_app(catalog)), httpx.ASGITransport(
+        app=create_omdb_app(catalog)
+    )
+
+
+async def create_upstreams(
+    settings: Settings,
+    tmdb_transport: httpx.AsyncBaseTransport | None = None,
+    omdb_transport: httpx.AsyncBaseTransport | None = None,
+) -> Upstreams:
+    """Clients for TMDb and OMDb. Explicit transports (tests, benchmarks) win over everything."""
+    config = policy_config(settings)
+    offline_tmdb = tmdb_transport is None and settings.offline_catalog
+    offline_omdb = omdb_transport is None and (settings.offline_catalog or not settings.omdb_api_key)
+    if offline_tmdb or offline_omdb:
+        offline_tmdb_transport, offline_omdb_transport = await _offline_transports()
+        if offline_tmdb:
+            tmdb_transport = offline_tmdb_transport
+        if offline_omdb:
+            omdb_transport = offline_omdb_transport
+        log.info(
+            "upstream: TMDb %s, OMDb %s",
+            "offline" if offline_tmdb else "live",
+            "offline" if offline_omdb else "live",
+        )
+    tmdb_http = httpx.AsyncClient(
+        base_url=OFFLINE_TMDB_BASE if offline_tmdb else settings.tmdb_base_url,
+        transport=tmdb_transport,
+        timeout=config.timeout,
+    )
+    omdb_http = httpx.AsyncClient(
+        base_url=OFFLINE_OMDB_BASE if offline_omdb else settings.omdb_base_url,
+        transport=omdb_transport,
+        timeout=config.timeout,
+    )
+    tmdb_policy = UpstreamPolicy("tmdb", config)
+    omdb_policy = UpstreamPolicy("omdb", config)
+    return Upstreams(
+        tmdb=TMDbClient(
+            tmdb_http, tmdb_policy, api_key=settings.tmdb_api_key, read_token=settings.tmdb_read_token
+        ),
+        omdb=OMDbClient(omdb_http, omdb_policy, api_key=None if offline_omdb else settings.omdb_api_key),
+        tmdb_policy=tmdb_policy,
+        omdb_policy=omdb_policy,
+        offline_tmdb=offline_tmdb,
+        offline_omdb=offline_omdb,
+        _clients=(tmdb_http, omdb_http),
+    )

@@ -1,0 +1,121 @@
+"""The local mirror of catalog entities: movies (with ordered genres and OMDb scores) and genres.
+
+Writes are upserts so concurrent requests and replicas can mirror the same movie safely.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reelgraph.persistence.models import Genre, Movie, MovieGenre
+
+
+def _insert(session: AsyncSession, model: type[Any]) -> Any:
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(model)
+
+
+def _parse_date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+async def upsert(
+    session: AsyncSession, model: type[Any], rows: Sequence[dict[str, Any]], key: Sequence[str]
+) -> None:
+    if not rows:
+        return
+    statement = _insert(session, model).values(list(rows))
+    updates = {column: statement.excluded[column] for column in rows[0] if column not in key}
+    statement = (
+        statement.on_conflict_do_update(index_elements=list(key), set_=updates)
+        if updates
+        else statement.on_conflict_do_nothing(index_elements=list(key))
+    )
+    await session.execute(statement)
+
+
+async def mirror_genres(session: AsyncSession, genres: Sequence[dict[str, Any]], language: str) -> None:
+    """Genre names per language: English into `name`, French into `name_fr`."""
+    if not genres:
+        return
+    column = "name_fr" if language.startswith("fr") else "name"
+    # A genre first seen in French keeps the French name as `name` until the English one arrives.
+    rows = [{"tmdb_id": int(g["id"]), "name": str(g["name"]), column: str(g["name"])} for g in genres]
+    statement = _insert(session, Genre).values(rows)
+    await session.execute(
+        statement.on_conflict_do_update(index_elements=["tmdb_id"], set_={column: statement.excluded[column]})
+    )
+
+
+async def mirror_movie(session: AsyncSession, details: dict[str, Any], language: str) -> None:
+    """Writes a TMDb movie (details or list item) and its genres in TMDb order."""
+    tmdb_id = int(details["id"])
+    row = {
+        "tmdb_id": tmdb_id,
+        "title": str(details.get("title") or details.get("original_title") or "")[:500],
+        "original_title": details.get("original_title"),
+        "original_language": details.get("original_language"),
+        "overview": details.get("overview") or None,
+        "release_date": _parse_date(details.get("release_date")),
+        "popularity": details.get("popularity"),
+        "vote_average": details.get("vote_average"),
+        "vote_count": details.get("vote_count"),
+        "poster_path": details.get("poster_path"),
+        "backdrop_path": details.get("backdrop_path"),
+        "updated_at": datetime.now(UTC),
+    }
+    if "runtime" in details:  # details only; a list item must not erase what details wrote
+        row["runtime"] = details.get("runtime")
+        row["imdb_id"] = details.get("imdb_id") or (details.get("external_ids") or {}).get("imdb_id")
+    await upsert(session, Movie, [row], ["tmdb_id"])
+    genres = details.get("genres")
+    if genres is not None:
+        await mirror_genres(session, genres, language)
+        await session.execute(delete(MovieGenre).where(MovieGenre.movie_id == tmdb_id))
+        await upsert(
+            session,
+            MovieGenre,
+            [{"movie_id": tmdb_id, "genre_id": int(g["id"]), "position": i} for i, g in enumerate(genres)],
+            ["movie_id", "genre_id"],
+        )
+
+
+async def save_omdb(session: AsyncSession, tmdb_id: int, scores: dict[str, Any] | None) -> None:
+    await session.execute(
+        Movie.__table__.update()
+        .where(Movie.tmdb_id == tmdb_id)
+        .values(
+            imdb_rating=(scores or {}).get("imdb_rating"),
+            imdb_votes=(scores or {}).get("imdb_votes"),
+            metascore=(scores or {}).get("metascore"),
+            rotten_tomatoes=(scores or {}).get("rotten_tomatoes"),
+            omdb_fetched_at=datetime.now(UTC),
+        )
+    )
+
+
+async def get_movies(session: AsyncSession, tmdb_ids: Sequence[int]) -> dict[int, Movie]:
+    rows = (await session.execute(select(Movie).where(Movie.tmdb_id.in_(list(tmdb_ids))))).scalars().all()
+    return {row.tmdb_id: row for row in rows}
+
+
+async def genre_ids_of(session: AsyncSession, tmdb_ids: Sequence[int]) -> dict[int, list[int]]:
+    rows = await session.execute(
+        select(MovieGenre.movie_id, MovieGenre.genre_id)
+        .where(MovieGenre.movie_id.in_(list(tmdb_ids)))
+        .order_by(MovieGenre.movie_id, MovieGenre.position)
+    )
+    found: dict[int, list[int]] = {}
+    for movie_id, genre_id in rows:
+        found.setdefault(movie_id, []).append(genre_id)
+    return found

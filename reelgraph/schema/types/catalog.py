@@ -1,0 +1,453 @@
+"""Movie, Person, Genre and their parts, built from TMDb-shaped dicts.
+
+Fields a list item already carries are plain attributes (no resolver cost); fields that need
+the movie's details or its OMDb scores resolve through the request's DataLoaders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from enum import Enum
+from typing import Annotated, Any
+
+import strawberry
+from strawberry import relay
+from strawberry.types import Info
+
+from reelgraph.integrations.tmdb import image_url
+
+YOUTUBE = "https://www.youtube.com/watch?v="
+VIMEO = "https://vimeo.com/"
+
+
+@strawberry.enum
+class ImageSize(Enum):
+    SMALL = "SMALL"
+    MEDIUM = "MEDIUM"
+    LARGE = "LARGE"
+    ORIGINAL = "ORIGINAL"
+
+
+def _date(value: Any) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def _image(info: Info, path: str | None, size: ImageSize, kind: str) -> str | None:
+    return image_url(info.context.services.catalog.image_base, path, size.value, kind)  # type: ignore[arg-type]
+
+
+class TmdbNode(relay.Node):
+    """A Node whose global id wraps its TMDb id (also exposed as the plain field tmdbId)."""
+
+    @classmethod
+    def resolve_id(cls, root: Any, *, info: Info) -> str:
+        return str(root.tmdb_id)
+
+
+@strawberry.type(name="Genre")
+class GenreType(TmdbNode):
+    tmdb_id: int
+    name: str
+    _language: strawberry.Private[str] = "en-US"
+
+    @strawberry.field
+    async def movies(
+        self,
+        info: Info,
+        first: int | None = 20,
+        after: str | None = None,
+        include_hidden: bool | None = False,
+    ) -> Annotated[MovieConnection, strawberry.lazy("reelgraph.schema.types.catalog")]:
+        from reelgraph.resolvers.catalog import genre_movies
+
+        return await genre_movies(info, self.tmdb_id, first, after, bool(include_hidden), self._language)
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+        language = await info.context.language(None)
+        names = await info.context.loaders.catalog.genre_names.load(language)
+        return [
+            cls(tmdb_id=int(i), name=names[int(i)], _language=language)
+            if i.isdigit() and int(i) in names
+            else None
+            for i in node_ids
+        ]
+
+
+@strawberry.type
+class Video:
+    key: str
+    site: str
+    name: str
+    type: str
+    official: bool
+
+    @strawberry.field
+    def url(self) -> str | None:
+        if self.site == "YouTube":
+            return YOUTUBE + self.key
+        if self.site == "Vimeo":
+            return VIMEO + self.key
+        return None
+
+    @classmethod
+    def from_tmdb(cls, data: dict[str, Any]) -> Video:
+        return cls(
+            key=str(data.get("key", "")),
+            site=str(data.get("site", "")),
+            name=str(data.get("name", "")),
+            type=str(data.get("type", "")),
+            official=bool(data.get("official", False)),
+        )
+
+
+@strawberry.type
+class WatchProvider:
+    tmdb_id: int
+    name: str
+    _logo_path: strawberry.Private[str | None]
+
+    @strawberry.field
+    def logo_url(self, info: Info) -> str | None:
+        return _image(info, self._logo_path, ImageSize.SMALL, "profile")
+
+
+@strawberry.type
+class WatchProviders:
+    region: str
+    link: str | None
+    flatrate: list[WatchProvider]
+    rent: list[WatchProvider]
+    buy: list[WatchProvider]
+
+    @classmethod
+    def from_tmdb(cls, region: str, data: dict[str, Any]) -> WatchProviders:
+        def providers(kind: str) -> list[WatchProvider]:
+            return [
+                WatchProvider(
+                    tmdb_id=int(p["provider_id"]),
+                    name=str(p.get("provider_name", "")),
+                    _logo_path=p.get("logo_path"),
+                )
+                for p in sorted(data.get(kind, []), key=lambda p: p.get("display_priority", 0))
+            ]
+
+        return cls(
+            region=region,
+            link=data.get("link"),
+            flatrate=providers("flatrate"),
+            rent=providers("rent"),
+            buy=providers("buy"),
+        )
+
+
+@strawberry.type(name="Person")
+class PersonType(TmdbNode):
+    tmdb_id: int
+    name: str
+    known_for_department: str | None
+    popularity: float | None
+    _profile_path: strawberry.Private[str | None]
+    _language: strawberry.Private[str]
+    _details: strawberry.Private[dict[str, Any] | None] = None
+
+    @classmethod
+    def from_tmdb(cls, data: dict[str, Any], language: str, details: bool = False) -> PersonType:
+        return cls(
+            tmdb_id=int(data["id"]),
+            name=str(data.get("name", "")),
+            known_for_department=data.get("known_for_department"),
+            popularity=data.get("popularity"),
+            _profile_path=data.get("profile_path"),
+            _language=language,
+            _details=data if details else None,
+        )
+
+    async def details(self, info: Info) -> dict[str, Any]:
+        if self._details is None:
+            self._details = (
+                await info.context.loaders.catalog.person.load((self.tmdb_id, self._language)) or {}
+            )
+        return self._details
+
+    @strawberry.field
+    def profile_url(self, info: Info, size: ImageSize | None = ImageSize.MEDIUM) -> str | None:
+        return _image(info, self._profile_path, size or ImageSize.MEDIUM, "profile")
+
+    @strawberry.field
+    async def biography(self, info: Info) -> str | None:
+        return (await self.details(info)).get("biography") or None
+
+    @strawberry.field
+    async def birthday(self, info: Info) -> date | None:
+        return _date((await self.details(info)).get("birthday"))
+
+    @strawberry.field
+    async def deathday(self, info: Info) -> date | None:
+        return _date((await self.details(info)).get("deathday"))
+
+    @strawberry.field
+    async def place_of_birth(self, info: Info) -> str | None:
+        return (await self.details(info)).get("place_of_birth") or None
+
+    @strawberry.field
+    async def movies(
+        self, info: Info, first: int | None = 20, include_hidden: bool | None = False
+    ) -> list[Annotated[MovieType, strawberry.lazy("reelgraph.schema.types.catalog")]]:
+        from reelgraph.resolvers.catalog import person_movies
+
+        return await person_movies(info, self, 20 if first is None else first, bool(include_hidden))
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+        language = await info.context.language(None)
+        ids = [int(i) if i.isdigit() else 0 for i in node_ids]
+        found = await info.context.loaders.catalog.person.load_many([(i, language) for i in ids])
+        return [cls.from_tmdb(data, language, details=True) if data else None for data in found]
+
+
+@strawberry.type
+class CastCredit:
+    person: PersonType
+    character: str | None
+    order: int
+
+
+@strawberry.type
+class CrewCredit:
+    person: PersonType
+    job: str
+    department: str
+
+
+@strawberry.type(name="Movie")
+class MovieType(TmdbNode):
+    tmdb_id: int
+    title: str
+    original_title: str | None
+    original_language: str | None
+    overview: str | None
+    release_date: date | None
+    year: int | None
+    popularity: float | None
+    vote_average: float | None
+    vote_count: int | None
+    genres: list[GenreType] = strawberry.field(description="In TMDb order: the first is the primary genre.")
+    _poster_path: strawberry.Private[str | None]
+    _backdrop_path: strawberry.Private[str | None]
+    _language: strawberry.Private[str]
+    _details: strawberry.Private[dict[str, Any] | None] = None
+
+    @classmethod
+    def from_tmdb(cls, data: dict[str, Any], language: str) -> MovieType:
+        released = _date(data.get("release_date"))
+        is_details = "runtime" in data or "credits" in data
+        return cls(
+            tmdb_id=int(data["id"]),
+            title=str(data.get("title") or data.get("original_title") or ""),
+            original_title=data.get("original_title"),
+            original_language=data.get("original_language") or None,
+            overview=data.get("overview") or None,
+            release_date=released,
+            year=released.year if released else None,
+            popularity=data.get("popularity"),
+            vote_average=data.get("vote_average"),
+            vote_count=data.get("vote_count"),
+            genres=[
+                GenreType(tmdb_id=int(g["id"]), name=str(g["name"]), _language=language)
+                for g in data.get("genres", [])
+            ],
+            _poster_path=data.get("poster_path"),
+            _backdrop_path=data.get("backdrop_path"),
+            _language=language,
+            _details=data if is_details else None,
+        )
+
+    async def details(self, info: Info) -> dict[str, Any]:
+        if self._details is None:
+            self._details = (
+                await info.context.loaders.catalog.movie.load((self.tmdb_id, self._language)) or {}
+            )
+        return self._details
+
+    async def scores(self, info: Info) -> dict[str, Any]:
+        imdb_id = await self.imdb_id(info)
+        if not imdb_id:
+            return {}
+        return await info.context.loaders.catalog.omdb.load((self.tmdb_id, imdb_id)) or {}
+
+    @strawberry.field
+    async def imdb_id(self, info: Info) -> str | None:
+        details = await self.details(info)
+        return details.get("imdb_id") or (details.get("external_ids") or {}).get("imdb_id") or None
+
+    @strawberry.field
+    async def tagline(self, info: Info) -> str | None:
+        return (await self.details(info)).get("tagline") or None
+
+    @strawberry.field(description="Minutes.")
+    async def runtime(self, info: Info) -> int | None:
+        return (await self.details(info)).get("runtime") or None
+
+    @strawberry.field
+    def poster_url(self, info: Info, size: ImageSize | None = ImageSize.MEDIUM) -> str | None:
+        return _image(info, self._poster_path, size or ImageSize.MEDIUM, "poster")
+
+    @strawberry.field
+    def backdrop_url(self, info: Info, size: ImageSize | None = ImageSize.LARGE) -> str | None:
+        return _image(info, self._backdrop_path, size or ImageSize.LARGE, "backdrop")
+
+    @strawberry.field
+    async def imdb_rating(self, info: Info) -> float | None:
+        return (await self.scores(info)).get("imdb_rating")
+
+    @strawberry.field
+    async def imdb_votes(self, info: Info) -> int | None:
+        return (await self.scores(info)).get("imdb_votes")
+
+    @strawberry.field
+    async def metascore(self, info: Info) -> int | None:
+        return (await self.scores(info)).get("metascore")
+
+    @strawberry.field
+    async def rotten_tomatoes_score(self, info: Info) -> int | None:
+        return (await self.scores(info)).get("rotten_tomatoes")
+
+    @strawberry.field
+    async def keywords(self, info: Info) -> list[str]:
+        keywords = (await self.details(info)).get("keywords") or {}
+        return [str(k["name"]) for k in keywords.get("keywords", [])]
+
+    @strawberry.field
+    async def cast(self, info: Info, first: int | None = 10) -> list[CastCredit]:
+        first = 10 if first is None else first
+        credits = (await self.details(info)).get("credits") or {}
+        ordered = sorted(credits.get("cast", []), key=lambda c: c.get("order", 0))
+        return [
+            CastCredit(
+                person=PersonType.from_tmdb(c, self._language),
+                character=c.get("character") or None,
+                order=int(c.get("order", 0)),
+            )
+            for c in ordered[: max(first, 0)]
+        ]
+
+    @strawberry.field
+    async def crew(self, info: Info, jobs: list[str] | None = None) -> list[CrewCredit]:
+        credits = (await self.details(info)).get("credits") or {}
+        wanted = {job.lower() for job in jobs} if jobs is not None else None
+        return [
+            CrewCredit(
+                person=PersonType.from_tmdb(c, self._language),
+                job=str(c.get("job", "")),
+                department=str(c.get("department", "")),
+            )
+            for c in credits.get("crew", [])
+            if wanted is None or str(c.get("job", "")).lower() in wanted
+        ]
+
+    @strawberry.field
+    async def directors(self, info: Info) -> list[PersonType]:
+        credits = (await self.details(info)).get("credits") or {}
+        seen: set[int] = set()
+        directors = []
+        for c in credits.get("crew", []):
+            if c.get("job") == "Director" and c["id"] not in seen:
+                seen.add(c["id"])
+                directors.append(PersonType.from_tmdb(c, self._language))
+        return directors
+
+    @strawberry.field
+    async def videos(self, info: Info) -> list[Video]:
+        videos = (await self.details(info)).get("videos") or {}
+        return [Video.from_tmdb(v) for v in videos.get("results", [])]
+
+    @strawberry.field
+    async def trailer(self, info: Info) -> Video | None:
+        videos = [
+            Video.from_tmdb(v) for v in ((await self.details(info)).get("videos") or {}).get("results", [])
+        ]
+        # Prefer official YouTube trailers, then any trailer, then a teaser.
+        for accept in (
+            lambda v: v.type == "Trailer" and v.official and v.site == "YouTube",
+            lambda v: v.type == "Trailer" and v.site == "YouTube",
+            lambda v: v.type == "Trailer",
+            lambda v: v.type == "Teaser",
+        ):
+            for video in videos:
+                if accept(video):
+                    return video
+        return None
+
+    @strawberry.field
+    async def watch_providers(self, info: Info, region: str | None = "US") -> WatchProviders | None:
+        region = region or "US"
+        providers = ((await self.details(info)).get("watch/providers") or {}).get("results", {})
+        data = providers.get(region.upper())
+        return WatchProviders.from_tmdb(region.upper(), data) if data else None
+
+    @strawberry.field
+    async def similar(
+        self, info: Info, first: int | None = 20, include_hidden: bool | None = False
+    ) -> list[MovieType]:
+        from reelgraph.resolvers.catalog import related_movies
+
+        return await related_movies(
+            info, self, "similar", 20 if first is None else first, bool(include_hidden)
+        )
+
+    @strawberry.field
+    async def recommendations(
+        self, info: Info, first: int | None = 20, include_hidden: bool | None = False
+    ) -> list[MovieType]:
+        from reelgraph.resolvers.catalog import related_movies
+
+        return await related_movies(
+            info, self, "recommendations", 20 if first is None else first, bool(include_hidden)
+        )
+
+    @classmethod
+    async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
+        language = await info.context.language(None)
+        ids = [int(i) if i.isdigit() else 0 for i in node_ids]
+        found = await info.context.loaders.catalog.movie.load_many([(i, language) for i in ids])
+        return [cls.from_tmdb(data, language) if data else None for data in found]
+
+
+@strawberry.type
+class MovieEdge:
+    cursor: str
+    node: MovieType
+
+
+@strawberry.type
+class MovieConnection:
+    edges: list[MovieEdge]
+    nodes: list[MovieType]
+    page_info: relay.PageInfo
+    total_count: int | None = strawberry.field(
+        description="Upstream total before viewer filtering, when known."
+    )
+
+
+SearchResult = Annotated[MovieType | PersonType, strawberry.union("SearchResult")]
+
+
+@strawberry.type
+class SearchResultEdge:
+    cursor: str
+    node: SearchResult
+
+
+@strawberry.type
+class SearchResultConnection:
+    edges: list[SearchResultEdge]
+    nodes: list[SearchResult]
+    page_info: relay.PageInfo
+    total_count: int | None
