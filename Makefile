@@ -36,3 +36,6 @@ schema: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+
+bench: install
+	$(BIN)/python -m bench.trending

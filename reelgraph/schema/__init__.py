@@ -8,6 +8,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry import relay
 from strawberry.extensions import (
+    AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -46,15 +47,20 @@ def build_schema(settings: Settings | None = None) -> Schema:
 
     query = merge_types("Query", (NodeQuery, AccountQuery, CatalogQuery))
     mutation = merge_types("Mutation", (AccountMutation, CatalogMutation))
+    # The limiters' rule classes are made once: ValidationCache keys on them, so rules made anew
+    # per request would make every validation a cache miss.
+    limit_rules = [
+        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+    ]
     # Factories, not instances: Strawberry makes fresh extension objects per request.
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         CodedErrors,
         ResponseCacheMarker,
-        lambda: ParserCache(maxsize=512),
-        lambda: ValidationCache(maxsize=512),
-        lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: ParserCache(maxsize=512),
+        lambda: AddValidationRules(limit_rules),
+        lambda: ValidationCache(maxsize=512),
     ]
     return Schema(
         query=query,
