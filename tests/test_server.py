@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
+import pytest
 
 from reelgraph.app import create_app
 from reelgraph.config import Settings
@@ -118,3 +121,18 @@ async def test_cors_allows_configured_origin_only(client: httpx.AsyncClient) -> 
         headers={"origin": "http://evil.example", "access-control-request-method": "POST"},
     )
     assert denied.headers.get("access-control-allow-origin") is None
+
+
+async def test_unexpected_errors_are_masked_and_logged(
+    gql: GraphQLClient, app: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("SELECT password_hash FROM users -- internal detail")
+
+    monkeypatch.setattr(app.state.services.accounts, "request_password_reset", broken)
+    body = await gql('mutation { requestPasswordReset(email: "a@example.com") { ok } }')
+    assert error_codes(body) == ["INTERNAL_SERVER_ERROR"]
+    assert body["errors"][0]["message"] == "Internal server error."
+    assert "SELECT" not in str(body) and "Traceback" not in str(body)
+    assert "internal detail" in caplog.text  # the operator still sees what happened
+    assert (await gql("{ __typename }"))["data"] == {"__typename": "Query"}
