@@ -50,7 +50,10 @@ async def mirror_genres(session: AsyncSession, genres: Sequence[dict[str, Any]],
         return
     column = "name_fr" if language.startswith("fr") else "name"
     # A genre first seen in French keeps the French name as `name` until the English one arrives.
-    rows = [{"tmdb_id": int(g["id"]), "name": str(g["name"]), column: str(g["name"])} for g in genres]
+    by_id = {int(g["id"]): str(g["name"]) for g in genres}
+    # Rows are locked in the order given: one order (by id) for every transaction, or concurrent
+    # mirrors of movies listing genres differently ([28, 878] and [878, 28]) deadlock on PostgreSQL.
+    rows = [{"tmdb_id": tmdb_id, "name": name, column: name} for tmdb_id, name in sorted(by_id.items())]
     statement = _insert(session, Genre).values(rows)
     await session.execute(
         statement.on_conflict_do_update(index_elements=["tmdb_id"], set_={column: statement.excluded[column]})
@@ -107,6 +110,13 @@ async def save_omdb(session: AsyncSession, tmdb_id: int, scores: dict[str, Any] 
 async def get_movies(session: AsyncSession, tmdb_ids: Sequence[int]) -> dict[int, Movie]:
     rows = (await session.execute(select(Movie).where(Movie.tmdb_id.in_(list(tmdb_ids))))).scalars().all()
     return {row.tmdb_id: row for row in rows}
+
+
+async def genre_names(session: AsyncSession, language: str) -> dict[int, str]:
+    """Mirrored genre names: French ones for French when known, else the `name` column."""
+    rows = await session.execute(select(Genre.tmdb_id, Genre.name, Genre.name_fr))
+    french = language.startswith("fr")
+    return {tmdb_id: (name_fr if french and name_fr else name) for tmdb_id, name, name_fr in rows}
 
 
 async def genre_ids_of(session: AsyncSession, tmdb_ids: Sequence[int]) -> dict[int, list[int]]:

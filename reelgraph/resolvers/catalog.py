@@ -59,15 +59,31 @@ async def _list(
     keep: KeepFilter | None = None,
     fetch: PageFetcher | None = None,
     max_upstream_pages: int | None = None,
+    include_hidden: bool = False,
 ) -> MovieConnection:
     check_first(first)
     services = info.context.services
+    keep = discovery.combine(keep, await hidden_filter(info, include_hidden))
     if source is None and fetch is None:  # a filter that can match nothing
         return _movie_connection(ListPage([], [], None, False, after is not None, 0), language)
     fetch = fetch or services.catalog.page_fetcher(source, language)  # type: ignore[arg-type]
     kwargs: dict[str, Any] = {"max_upstream_pages": max_upstream_pages} if max_upstream_pages else {}
     page = await services.lists.page(fetch, first, after, keep=keep, **kwargs)
     return _movie_connection(page, language)
+
+
+async def hidden_filter(info: Info, include_hidden: bool) -> KeepFilter | None:
+    """Drops what the signed-in viewer marked SEEN or NOT_INTERESTED (people always stay)."""
+    if include_hidden:
+        return None
+    hidden = await info.context.loaders.library.hidden_movie_ids()
+    if not hidden:
+        return None
+
+    async def keep(items: list[Item]) -> list[bool]:
+        return [item.get("media_type", "movie") != "movie" or int(item["id"]) not in hidden for item in items]
+
+    return keep
 
 
 async def _scores_of(info: Info, language: str, items: list[Item]) -> list[dict[str, Any]]:
@@ -104,7 +120,9 @@ async def trending(
     info: Info, window: str, first: int, after: str | None, include_hidden: bool, language: str | None
 ) -> MovieConnection:
     lang = await info.context.language(language)
-    return await _list(info, ListSource("trending", (window,)), first, after, lang)
+    return await _list(
+        info, ListSource("trending", (window,)), first, after, lang, include_hidden=include_hidden
+    )
 
 
 async def movie_list(
@@ -119,9 +137,8 @@ async def movie_list(
     if region is not None and not discovery.REGION_RE.match(region):
         raise BadUserInput("region must be an ISO 3166-1 code such as 'US'.", field="region")
     lang = await info.context.language(language)
-    return await _list(
-        info, ListSource("list", (kind, region.upper() if region else None)), first, after, lang
-    )
+    source = ListSource("list", (kind, region.upper() if region else None))
+    return await _list(info, source, first, after, lang, include_hidden=include_hidden)
 
 
 async def discover(
@@ -154,7 +171,17 @@ async def discover(
     if sort == "IMDB_RATING_DESC":
         fetch = discovery.imdb_sorted(fetch, scores_of)
     bound = discovery.IMDB_FILTER_MAX_UPSTREAM_PAGES if spec.needs_imdb else None
-    return await _list(info, source, first, after, lang, keep=keep, fetch=fetch, max_upstream_pages=bound)
+    return await _list(
+        info,
+        source,
+        first,
+        after,
+        lang,
+        keep=keep,
+        fetch=fetch,
+        max_upstream_pages=bound,
+        include_hidden=include_hidden,
+    )
 
 
 async def genre_movies(
@@ -163,7 +190,9 @@ async def genre_movies(
     source = await discovery.discover_source(
         info.context.services.catalog, discovery.MovieFilterSpec(genres=[genre_id]), "POPULARITY_DESC"
     )
-    return await _list(info, source, 20 if first is None else first, after, language)
+    return await _list(
+        info, source, 20 if first is None else first, after, language, include_hidden=include_hidden
+    )
 
 
 async def related_movies(
@@ -185,7 +214,9 @@ async def related_movies(
             }
         return await upstream(page)
 
-    page = await info.context.services.lists.page(fetch, first, None)
+    page = await info.context.services.lists.page(
+        fetch, first, None, keep=await hidden_filter(info, include_hidden)
+    )
     return [MovieType.from_tmdb(item, movie._language) for item in page.items]
 
 
@@ -197,6 +228,9 @@ async def person_movies(info: Info, person: PersonType, first: int, include_hidd
     for item in [*credits.get("cast", []), *credits.get("crew", [])]:
         unique.setdefault(int(item["id"]), item)
     ranked = sorted(unique.values(), key=lambda item: -(item.get("popularity") or 0))
+    keep = await hidden_filter(info, include_hidden)
+    if keep is not None:
+        ranked = [item for item, wanted in zip(ranked, await keep(ranked), strict=True) if wanted]
     names = await info.context.loaders.catalog.genre_names.load(person._language)
     return [MovieType.from_tmdb(_with_genre_names(item, names), person._language) for item in ranked[:first]]
 
@@ -235,7 +269,9 @@ async def search(
             "total_results": found_movies.get("total_results", 0) + found_people.get("total_results", 0),
         }
 
-    page = await info.context.services.lists.page(merged, first, after, page_size=40)
+    page = await info.context.services.lists.page(
+        merged, first, after, keep=await hidden_filter(info, False), page_size=40
+    )
     nodes: list[MovieType | PersonType] = [
         MovieType.from_tmdb(item, lang) if item["media_type"] == "movie" else PersonType.from_tmdb(item, lang)
         for item in page.items

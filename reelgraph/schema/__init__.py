@@ -21,9 +21,12 @@ from strawberry.types import ExecutionContext
 
 from reelgraph.config import Settings
 from reelgraph.schema.accounts import AccountMutation, AccountQuery
+from reelgraph.schema.analytics import AnalyticsQuery
 from reelgraph.schema.catalog import CatalogMutation, CatalogQuery
 from reelgraph.schema.errors import CodedErrors, ResponseCacheMarker, apply_code
+from reelgraph.schema.library import LibraryMutation
 from reelgraph.schema.types.catalog import GenreType, MovieType, PersonType
+from reelgraph.schema.types.library import InteractionType, ReviewType
 from reelgraph.schema.types.user import UserType
 
 
@@ -45,8 +48,8 @@ def build_schema(settings: Settings | None = None) -> Schema:
     class NodeQuery:
         node: relay.Node | None = relay.node()
 
-    query = merge_types("Query", (NodeQuery, AccountQuery, CatalogQuery))
-    mutation = merge_types("Mutation", (AccountMutation, CatalogMutation))
+    query = merge_types("Query", (NodeQuery, AccountQuery, CatalogQuery, AnalyticsQuery))
+    mutation = merge_types("Mutation", (AccountMutation, LibraryMutation, CatalogMutation))
     # The limiters' rule classes are made once: ValidationCache keys on them, so rules made anew
     # per request would make every validation a cache miss.
     limit_rules = [
@@ -65,7 +68,7 @@ def build_schema(settings: Settings | None = None) -> Schema:
     return Schema(
         query=query,
         mutation=mutation,
-        types=[UserType, MovieType, PersonType, GenreType],
+        types=[UserType, MovieType, PersonType, GenreType, InteractionType, ReviewType],
         extensions=extensions,
     )
 

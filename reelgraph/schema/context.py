@@ -13,6 +13,7 @@ from strawberry.dataloader import DataLoader
 from reelgraph.auth.viewer import Viewer, resolve_viewer
 from reelgraph.errors import BadUserInput, Unauthenticated
 from reelgraph.loaders.catalog import CatalogLoaders
+from reelgraph.loaders.library import LibraryLoaders
 from reelgraph.loaders.users import make_roles_loader
 from reelgraph.services.container import Services
 
@@ -54,6 +55,7 @@ def language_from_header(header: str | None) -> str | None:
 class Loaders:
     roles: DataLoader[int, list[str]]
     catalog: CatalogLoaders
+    library: LibraryLoaders
 
 
 @dataclass
@@ -68,10 +70,17 @@ class Context:
 
     @classmethod
     def create(cls, services: Services, request: HTTPConnection) -> Context:
-        loaders = Loaders(
-            roles=make_roles_loader(services.sessions), catalog=CatalogLoaders(services.catalog)
+        context = cls(services=services, request=request, loaders=None)  # type: ignore[arg-type]
+        context.loaders = Loaders(
+            roles=make_roles_loader(services.sessions),
+            catalog=CatalogLoaders(services.catalog),
+            library=LibraryLoaders(services.sessions, context.viewer_id),
         )
-        return cls(services=services, request=request, loaders=loaders)
+        return context
+
+    async def viewer_id(self) -> int | None:
+        viewer = await self.viewer()
+        return viewer.id if viewer else None
 
     @property
     def client_ip(self) -> str:

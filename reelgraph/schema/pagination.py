@@ -2,31 +2,64 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
+from typing import Generic, TypeVar
 
+import strawberry
 from strawberry.relay import PageInfo
 
+from reelgraph import cursors
 from reelgraph.errors import BadUserInput
 
 MAX_PAGE_SIZE = 100
 _PREFIX = "rg1:"
 
-__all__ = ["MAX_PAGE_SIZE", "PageInfo", "check_first", "decode_cursor", "encode_cursor"]
+__all__ = ["MAX_PAGE_SIZE", "Connection", "Edge", "PageInfo", "check_first", "decode_cursor", "encode_cursor"]
+
+NodeT = TypeVar("NodeT")
+
+
+# Generic: Strawberry names Connection[InteractionType] "InteractionConnection", and so on.
+@strawberry.type
+class Edge(Generic[NodeT]):
+    cursor: str
+    node: NodeT
+
+
+@strawberry.type
+class Connection(Generic[NodeT]):
+    edges: list[Edge[NodeT]]
+    nodes: list[NodeT]
+    page_info: PageInfo
+    total_count: int
+
+    @classmethod
+    def of(
+        cls, pairs: list[tuple[str, NodeT]], has_next: bool, has_previous: bool, total: int
+    ) -> Connection[NodeT]:
+        edges = [Edge(cursor=cursor, node=node) for cursor, node in pairs]
+        return cls(
+            edges=edges,
+            nodes=[edge.node for edge in edges],
+            page_info=PageInfo(
+                has_next_page=has_next,
+                has_previous_page=has_previous,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+            total_count=total,
+        )
 
 
 def encode_cursor(kind: str, value: int) -> str:
-    return base64.urlsafe_b64encode(f"{_PREFIX}{kind}:{value}".encode()).decode()
+    return cursors.sign(f"{_PREFIX}{kind}:{value}".encode())
 
 
 def decode_cursor(cursor: str | None, kind: str, argument: str = "after") -> int | None:
     """The position a cursor of `kind` stands for; BAD_USER_INPUT when it is not one of ours."""
     if cursor is None:
         return None
-    try:
-        text = base64.urlsafe_b64decode(cursor.encode()).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise BadUserInput(f"Invalid cursor in '{argument}'.", field=argument) from exc
+    payload = cursors.verify(cursor)
+    text = payload.decode(errors="replace") if payload is not None else ""
     prefix = f"{_PREFIX}{kind}:"
     if not text.startswith(prefix) or not text[len(prefix) :].isdigit():
         raise BadUserInput(f"Invalid cursor in '{argument}'.", field=argument)

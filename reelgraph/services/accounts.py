@@ -19,6 +19,7 @@ from reelgraph.config import Settings
 from reelgraph.errors import FieldProblem, Unauthenticated, UserErrors
 from reelgraph.mail import Mail, Mailer
 from reelgraph.persistence import users as repo
+from reelgraph.persistence.engine import write_transaction
 from reelgraph.persistence.models import PasswordResetToken, RefreshToken, User
 from reelgraph.services import validation
 from reelgraph.throttle import LoginThrottle
@@ -71,7 +72,7 @@ class AccountService:
         password_hash = await hash_password(password)
         taken = UserErrors.one("EMAIL_TAKEN", "An account with this email already exists.", "input", "email")
         try:
-            async with self._sessions.begin() as session:
+            async with write_transaction(self._sessions) as session:
                 if await repo.get_user_by_email(session, normalised) is not None:
                     raise taken
                 user = User(
@@ -88,7 +89,7 @@ class AccountService:
     async def login(self, email: str, password: str, client_ip: str) -> Session:
         key = email.strip().lower()
         await self._throttle.check(key, client_ip)
-        async with self._sessions.begin() as session:
+        async with write_transaction(self._sessions) as session:
             user = await repo.get_user_by_email(session, key)
             if user is None:
                 await burn_verify_time(password)  # same cost as a real check: no account probing
@@ -105,7 +106,7 @@ class AccountService:
             "INVALID_REFRESH_TOKEN", "This refresh token is invalid, expired or revoked.", "refreshToken"
         )
         now = _now()
-        async with self._sessions.begin() as session:
+        async with write_transaction(self._sessions) as session:
             stored = await repo.find_refresh_token(session, hash_opaque_token(refresh_token))
             if stored is None or stored.revoked_at is not None or stored.expires_at <= now:
                 raise invalid
@@ -123,7 +124,7 @@ class AccountService:
 
     async def logout(self, viewer_id: int | None, refresh_token: str | None, all_sessions: bool) -> None:
         now = _now()
-        async with self._sessions.begin() as session:
+        async with write_transaction(self._sessions) as session:
             if all_sessions:
                 if viewer_id is None:
                     raise Unauthenticated("Sign in to end all sessions.")
@@ -148,7 +149,7 @@ class AccountService:
         if problem is not None or normalised is None:
             return  # always ok: the answer must not tell whether an account exists
         token = new_opaque_token()
-        async with self._sessions.begin() as session:
+        async with write_transaction(self._sessions) as session:
             user = await repo.get_user_by_email(session, normalised)
             if user is None:
                 return
@@ -176,7 +177,7 @@ class AccountService:
         _raise_if(validation.check_password(new_password, "newPassword"))
         now = _now()
         new_hash = await hash_password(new_password)
-        async with self._sessions.begin() as session:
+        async with write_transaction(self._sessions) as session:
             stored = await repo.find_reset_token(session, hash_opaque_token(token))
             if stored is None or stored.used_at is not None or stored.expires_at <= now:
                 raise UserErrors.one("INVALID_RESET_TOKEN", "This reset link is invalid or expired.", "token")
@@ -191,7 +192,7 @@ class AccountService:
 
     async def change_password(self, user_id: int, current_password: str, new_password: str) -> None:
         _raise_if(validation.check_password(new_password, "newPassword"))
-        async with self._sessions.begin() as session:
+        async with write_transaction(self._sessions) as session:
             user = await repo.get_user(session, user_id)
             if user is None:
                 raise Unauthenticated("Your account no longer exists.")
@@ -226,7 +227,7 @@ class AccountService:
             if date_of_birth is not None and date_of_birth > _now().date()
             else None,
         )
-        async with self._sessions.begin() as session:
+        async with write_transaction(self._sessions) as session:
             user = await repo.get_user(session, user_id)
             if user is None:
                 raise Unauthenticated("Your account no longer exists.")

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from reelgraph.errors import UserErrors
 from reelgraph.persistence import users as repo
+from reelgraph.persistence.engine import write_transaction
 from reelgraph.persistence.models import User
 
 ROLES = ("USER", "MODERATOR", "ADMIN")
@@ -24,7 +25,7 @@ class AdminService:
             return await repo.search_users(session, search, after_id, limit)
 
     async def assign_role(self, user_id: int, role: str) -> User:
-        async with self._sessions.begin() as session:
+        async with write_transaction(self._sessions) as session:
             user = await repo.get_user(session, user_id)
             if user is None:
                 raise _user_not_found()
@@ -32,7 +33,7 @@ class AdminService:
             return user
 
     async def revoke_role(self, user_id: int, role: str) -> User:
-        async with self._sessions.begin() as session:
+        async with write_transaction(self._sessions) as session:
             user = await repo.get_user(session, user_id)
             if user is None:
                 raise _user_not_found()
@@ -45,7 +46,7 @@ class AdminService:
             return user
 
     async def delete_user(self, user_id: int) -> None:
-        async with self._sessions.begin() as session:
+        async with write_transaction(self._sessions) as session:
             user = await repo.get_user(session, user_id)
             if user is None:
                 raise _user_not_found()

@@ -22,6 +22,7 @@ from reelgraph.integrations.errors import UpstreamNotFound
 from reelgraph.integrations.tmdb import DiscoverQuery, discover_params
 from reelgraph.integrations.upstream import Upstreams
 from reelgraph.persistence import catalog_mirror as mirror
+from reelgraph.persistence.engine import write_transaction
 from reelgraph.persistence.models import Movie as MovieRow
 from reelgraph.services.cached import CachedFetcher, cache_key
 
@@ -101,7 +102,7 @@ class CatalogService:
                 cache_key("movie", tmdb_id, language), self._settings.cache_ttl_details_seconds, fetch
             )
         except UpstreamUnavailableError:
-            mirrored = await self._movie_from_mirror(tmdb_id)
+            mirrored = await self._movie_from_mirror(tmdb_id, language)
             if mirrored is None:
                 raise
             log.warning("TMDb unavailable: movie %s served from the database mirror", tmdb_id)
@@ -148,7 +149,7 @@ class CatalogService:
         scores = _scores_dict(asdict(found)) if found else None
         await self._remember_omdb(imdb_id, scores)
         try:
-            async with self._sessions.begin() as session:
+            async with write_transaction(self._sessions) as session:
                 await mirror.save_omdb(session, tmdb_id, scores)
         except Exception:
             log.exception("could not mirror OMDb scores of %s", tmdb_id)
@@ -253,20 +254,21 @@ class CatalogService:
 
     async def _mirror_movie(self, details: dict[str, Any], language: str) -> None:
         try:
-            async with self._sessions.begin() as session:
+            async with write_transaction(self._sessions) as session:
                 await mirror.mirror_movie(session, details, language)
         except Exception:  # the mirror is a fallback: failing to write it must not fail the read
             log.exception("could not mirror movie %s", details.get("id"))
 
-    async def _movie_from_mirror(self, tmdb_id: int) -> dict[str, Any] | None:
+    async def _movie_from_mirror(self, tmdb_id: int, language: str) -> dict[str, Any] | None:
         async with self._sessions() as session:
             row = (await mirror.get_movies(session, [tmdb_id])).get(tmdb_id)
             if row is None:
                 return None
             genre_ids = (await mirror.genre_ids_of(session, [tmdb_id])).get(tmdb_id, [])
-        names: dict[int, str] = {}
-        with contextlib.suppress(UpstreamUnavailableError):  # genre ids alone still beat an error
-            names = await self.genre_names("en-US")
+            # TMDb is down: the genre list may not be cached, but the mirror has the names.
+            names = await mirror.genre_names(session, language)
+        with contextlib.suppress(UpstreamUnavailableError):
+            names = {**names, **await self.genre_names(language)}
         return {
             "id": row.tmdb_id,
             "imdb_id": row.imdb_id,

@@ -9,6 +9,7 @@ from aiocache import BaseCache
 from limits.aio.storage import Storage
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from reelgraph import cursors
 from reelgraph.auth.tokens import TokenCodec
 from reelgraph.cache import create_cache
 from reelgraph.config import Settings
@@ -18,8 +19,10 @@ from reelgraph.persistence.engine import create_engine, create_session_factory
 from reelgraph.response_cache import ResponseCache
 from reelgraph.services.accounts import AccountService
 from reelgraph.services.admin import AdminService
+from reelgraph.services.analytics import AnalyticsService
 from reelgraph.services.cached import CachedFetcher
 from reelgraph.services.catalog import CatalogService
+from reelgraph.services.library import LibraryService
 from reelgraph.services.movie_lists import MovieLists
 from reelgraph.throttle import LoginThrottle, create_limit_storage
 
@@ -38,6 +41,8 @@ class Services:
     catalog: CatalogService = None  # type: ignore[assignment]  # set by open() unless catalog=False
     lists: MovieLists = None  # type: ignore[assignment]
     response_cache: ResponseCache = None  # type: ignore[assignment]
+    library: LibraryService = None  # type: ignore[assignment]
+    analytics: AnalyticsService = None  # type: ignore[assignment]
 
     @classmethod
     async def open(
@@ -56,6 +61,7 @@ class Services:
             fetcher = CachedFetcher(services.cache, settings.cache_stale_seconds)
             services.catalog = CatalogService(services.upstreams, fetcher, services.sessions, settings)
             services.lists = MovieLists(fetcher)
+            services.library = LibraryService(services.sessions, services.catalog)
             await services.catalog.load_configuration()
         services.response_cache = ResponseCache(settings.response_cache_seconds)
         return services
@@ -64,9 +70,9 @@ class Services:
     def create(cls, settings: Settings, mailer: Mailer | None = None) -> Services:
         engine = create_engine(settings.database_url)
         sessions = create_session_factory(engine)
-        codec = TokenCodec(
-            settings.resolved_jwt_secret(), settings.jwt_algorithm, settings.access_token_ttl_seconds
-        )
+        secret = settings.resolved_jwt_secret()
+        codec = TokenCodec(secret, settings.jwt_algorithm, settings.access_token_ttl_seconds)
+        cursors.configure(secret)
         limit_storage = create_limit_storage(settings.cache_url)
         throttle = LoginThrottle(
             limit_storage,
@@ -83,6 +89,7 @@ class Services:
             codec=codec,
             accounts=AccountService(sessions, codec, settings, mailer or create_mailer(settings), throttle),
             admin=AdminService(sessions),
+            analytics=AnalyticsService(sessions),
         )
 
     async def close(self) -> None:

@@ -7,20 +7,20 @@ down), items served on earlier pages are skipped instead of repeated.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from reelgraph import cursors
 from reelgraph.errors import BadUserInput
 from reelgraph.services.cached import CachedFetcher
 
 UPSTREAM_PAGE_SIZE = 20
-# Upstream pages one request may read to fill a page (hidden or filtered-out movies cost pages).
-MAX_UPSTREAM_PAGES = 10
+# Upstream pages one request may read to fill a page: hidden or filtered-out movies cost pages.
+# 25 pages (500 movies) fill a 100-movie page even for a viewer who hid a few hundred of them.
+MAX_UPSTREAM_PAGES = 25
 SEEN_TTL_SECONDS = 3600
 SEEN_MAX_ENTRIES = 1000
 
@@ -35,20 +35,21 @@ class ListCursor:
     seen_key: str | None = None
 
     def encode(self) -> str:
-        raw = json.dumps({"o": self.offset, "s": self.seen_key}, separators=(",", ":"))
-        return base64.urlsafe_b64encode(b"rgl1" + raw.encode()).decode().rstrip("=")
+        return cursors.sign(
+            b"rgl1" + json.dumps({"o": self.offset, "s": self.seen_key}, separators=(",", ":")).encode()
+        )
 
     @classmethod
     def decode(cls, cursor: str | None) -> ListCursor | None:
         if cursor is None:
             return None
         invalid = BadUserInput("Invalid cursor in 'after'.", field="after")
+        raw = cursors.verify(cursor)
+        if raw is None or not raw.startswith(b"rgl1"):
+            raise invalid
         try:
-            raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-            if not raw.startswith(b"rgl1"):
-                raise invalid
             data = json.loads(raw[4:])
-        except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError) as exc:
             raise invalid from exc
         offset, seen = (data.get("o"), data.get("s")) if isinstance(data, dict) else (None, None)
         if (

@@ -9,13 +9,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 from enum import Enum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
 from reelgraph.integrations.tmdb import image_url
+
+if TYPE_CHECKING:
+    from reelgraph.schema.types.library import InteractionKind, ReviewConnection
+
+LIBRARY = "reelgraph.schema.types.library"
 
 YOUTUBE = "https://www.youtube.com/watch?v="
 VIMEO = "https://vimeo.com/"
@@ -411,6 +416,36 @@ class MovieType(TmdbNode):
         return await related_movies(
             info, self, "recommendations", 20 if first is None else first, bool(include_hidden)
         )
+
+    @strawberry.field
+    async def reviews(
+        self, info: Info, first: int | None = 10, after: str | None = None
+    ) -> Annotated[ReviewConnection, strawberry.lazy(LIBRARY)]:
+        from reelgraph.resolvers.library import movie_reviews
+
+        return await movie_reviews(info, self.tmdb_id, first, after)
+
+    @strawberry.field(description="Mean of this server's users' ratings, 0.5-5.")
+    async def average_user_rating(self, info: Info) -> float | None:
+        average = await info.context.loaders.library.average_rating.load(self.tmdb_id)
+        return round(average, 2) if average is not None else None
+
+    @strawberry.field(
+        description="The signed-in viewer's interactions with this movie; empty when anonymous."
+    )
+    async def viewer_interactions(
+        self, info: Info
+    ) -> list[Annotated[InteractionKind, strawberry.lazy(LIBRARY)]]:
+        from reelgraph.schema.types.library import InteractionKind
+
+        return [
+            InteractionKind(kind)
+            for kind in await info.context.loaders.library.viewer_interactions.load(self.tmdb_id)
+        ]
+
+    @strawberry.field
+    async def viewer_rating(self, info: Info) -> float | None:
+        return await info.context.loaders.library.viewer_rating.load(self.tmdb_id)
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:

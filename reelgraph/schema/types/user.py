@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from sqlalchemy import select
@@ -13,6 +13,19 @@ from strawberry import relay
 from strawberry.types import Info
 
 from reelgraph.persistence.models import User as UserRow
+
+if TYPE_CHECKING:
+    from reelgraph.schema.types.library import (
+        InteractionConnection,
+        InteractionKind,
+        Preferences,
+        RatingConnection,
+        ReviewConnection,
+        UserStats,
+        WatchEventConnection,
+    )
+
+LIBRARY = "reelgraph.schema.types.library"
 
 
 @strawberry.enum
@@ -66,6 +79,54 @@ class UserType(relay.Node):
     @strawberry.field
     async def roles(self, info: Info) -> list[Role]:
         return [Role(name) for name in await info.context.loaders.roles.load(self.user_id)]
+
+    @strawberry.field
+    async def preferences(self, info: Info) -> Annotated[Preferences, strawberry.lazy(LIBRARY)]:
+        from reelgraph.resolvers.library import preferences
+
+        return await preferences(info, self.user_id)
+
+    @strawberry.field
+    async def interactions(
+        self,
+        info: Info,
+        kind: Annotated[InteractionKind, strawberry.lazy(LIBRARY)] | None = None,
+        first: int | None = 20,
+        after: str | None = None,
+    ) -> Annotated[InteractionConnection, strawberry.lazy(LIBRARY)]:
+        from reelgraph.resolvers.library import interactions
+
+        return await interactions(info, self.user_id, kind, first, after)
+
+    @strawberry.field
+    async def ratings(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Annotated[RatingConnection, strawberry.lazy(LIBRARY)]:
+        from reelgraph.resolvers.library import ratings
+
+        return await ratings(info, self.user_id, first, after)
+
+    @strawberry.field
+    async def reviews(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Annotated[ReviewConnection, strawberry.lazy(LIBRARY)]:
+        from reelgraph.resolvers.library import user_reviews
+
+        return await user_reviews(info, self.user_id, first, after)
+
+    @strawberry.field
+    async def watch_history(
+        self, info: Info, first: int | None = 20, after: str | None = None
+    ) -> Annotated[WatchEventConnection, strawberry.lazy(LIBRARY)]:
+        from reelgraph.resolvers.library import watch_history
+
+        return await watch_history(info, self.user_id, first, after)
+
+    @strawberry.field
+    async def stats(self, info: Info) -> Annotated[UserStats, strawberry.lazy(LIBRARY)]:
+        from reelgraph.resolvers.library import stats
+
+        return await stats(info, self.user_id)
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
