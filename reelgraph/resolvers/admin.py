@@ -8,9 +8,9 @@ from strawberry.types import Info
 
 from reelgraph.errors import BadUserInput, UserErrors
 from reelgraph.schema.errors import UserError
-from reelgraph.schema.pagination import PageInfo, check_first, decode_cursor, encode_cursor
+from reelgraph.schema.pagination import check_first, decode_cursor, encode_cursor
 from reelgraph.schema.types.payloads import OkPayload, UserPayload
-from reelgraph.schema.types.user import Role, UserConnection, UserEdge, UserType
+from reelgraph.schema.types.user import Role, UserConnection, UserType
 
 _CURSOR = "user"
 
@@ -32,21 +32,8 @@ async def users(
     limit = check_first(20 if first is None else first)
     after_id = decode_cursor(after, _CURSOR)
     rows, total = await info.context.services.admin.users(search, after_id, limit + 1)
-    page = rows[:limit]
-    edges = [
-        UserEdge(cursor=encode_cursor(_CURSOR, row.id or 0), node=UserType.from_row(row)) for row in page
-    ]
-    return UserConnection(
-        edges=edges,
-        nodes=[edge.node for edge in edges],
-        page_info=PageInfo(
-            has_next_page=len(rows) > limit,
-            has_previous_page=after_id is not None,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
-        ),
-        total_count=total,
-    )
+    pairs = [(encode_cursor(_CURSOR, row.id or 0), UserType.from_row(row)) for row in rows[:limit]]
+    return UserConnection.of(pairs, has_next=len(rows) > limit, has_previous=after_id is not None, total=total)
 
 
 async def assign_role(info: Info, user_id: strawberry.ID, role: Role) -> UserPayload:

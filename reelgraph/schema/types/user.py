@@ -13,6 +13,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from reelgraph.persistence.models import User as UserRow
+from reelgraph.schema.pagination import Connection
 
 if TYPE_CHECKING:
     from reelgraph.schema.types.library import (
@@ -138,15 +139,6 @@ class UserType(relay.Node):
         return [by_id.get(int(node_id)) if node_id.isdigit() else None for node_id in node_ids]
 
 
-@strawberry.type(name="UserEdge")
-class UserEdge:
-    cursor: str
-    node: UserType
-
-
-@strawberry.type(name="UserConnection")
-class UserConnection:
-    edges: list[UserEdge]
-    nodes: list[UserType]
-    page_info: relay.PageInfo
-    total_count: int
+@strawberry.type
+class UserConnection(Connection[UserType]):
+    pass
