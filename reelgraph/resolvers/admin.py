@@ -33,7 +33,9 @@ async def users(
     after_id = decode_cursor(after, _CURSOR)
     rows, total = await info.context.services.admin.users(search, after_id, limit + 1)
     pairs = [(encode_cursor(_CURSOR, row.id or 0), UserType.from_row(row)) for row in rows[:limit]]
-    return UserConnection.of(pairs, has_next=len(rows) > limit, has_previous=after_id is not None, total=total)
+    return UserConnection.of(
+        pairs, has_next=len(rows) > limit, has_previous=after_id is not None, total=total
+    )
 
 
 async def assign_role(info: Info, user_id: strawberry.ID, role: Role) -> UserPayload:
