@@ -77,6 +77,47 @@ async def _wait_ready(base: str, path: str = "/health", wait_seconds: float = 60
     raise SystemExit(f"server at {base} did not start")
 
 
+async def signed_in_viewer(base: str) -> str:
+    """Registers a viewer with 200 interactions: 100 hiding ones among the top trending movies
+    (so hiding is active on the measured page) and 100 others; returns the access token."""
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+
+        async def gql(query: str, token: str | None = None, **variables: object) -> dict:
+            headers = {"authorization": f"Bearer {token}"} if token else {}
+            response = await client.post(
+                "/graphql", json={"query": query, "variables": variables}, headers=headers
+            )
+            body = response.json()
+            assert "errors" not in body, body
+            return body["data"]
+
+        registered = await gql(
+            'mutation { register(input: {email: "bench@example.com", password: "bench password 123",'
+            ' name: "Bench"}) { accessToken } }'
+        )
+        token = registered["register"]["accessToken"]
+        ids: list[int] = []
+        after = None
+        while len(ids) < 400:
+            page = await gql(
+                "query($after: String) { trending(first: 100, after: $after, includeHidden: true)"
+                " { nodes { tmdbId } pageInfo { endCursor } } }",
+                token,
+                after=after,
+            )
+            ids += [node["tmdbId"] for node in page["trending"]["nodes"]]
+            after = page["trending"]["pageInfo"]["endCursor"]
+        set_kind = "mutation($m: Int!, $k: InteractionKind!) { setInteraction(movieId: $m, kind: $k) { errors { code } } }"
+        # Every other movie of the top 200 hidden; 100 more liked or saved for later further down.
+        for index, movie_id in enumerate(ids[0:200:2]):
+            await gql(set_kind, token, m=movie_id, k="SEEN" if index % 2 else "NOT_INTERESTED")
+        for index, movie_id in enumerate(ids[300:400]):
+            await gql(set_kind, token, m=movie_id, k="LIKED" if index % 2 else "WATCH_LATER")
+        count = await gql("{ viewer { interactions(first: 1) { totalCount } } }", token)
+        assert count["viewer"]["interactions"]["totalCount"] == 200, count
+        return token
+
+
 async def upstream_calls() -> list[str]:
     """TMDb and OMDb calls for a cold and a warm 50-movie query with cast, directors, imdbRating."""
     from reelgraph.app import create_app
@@ -144,14 +185,26 @@ async def main(seconds: float, concurrency: int) -> None:
             processes.append(plain)
             await _wait_ready(plain_url, "/graphql")
 
+            token = await signed_in_viewer(uncached_url)
+            signed_in = {"authorization": f"Bearer {token}"}
+            async with httpx.AsyncClient() as client:  # warm the viewer's pages
+                for _ in range(3):
+                    await client.post(uncached_url + "/graphql", json=payload, headers=signed_in)
+
             results: dict[str, LoadResult] = {}
-            for name, url in (
-                ("plain Starlette, same bytes", plain_url),
-                ("reelgraph anonymous, response cached", cached_url),
-                ("reelgraph anonymous, uncached response", uncached_url),
+            for name, url, headers in (
+                ("plain Starlette, same bytes", plain_url, None),
+                ("reelgraph anonymous, response cached", cached_url, None),
+                ("reelgraph anonymous, uncached response", uncached_url, None),
+                ("reelgraph signed in, 200 interactions", uncached_url, signed_in),
             ):
                 results[name] = await run_load(
-                    name, url + "/graphql", json_body=payload, concurrency=concurrency, seconds=seconds
+                    name,
+                    url + "/graphql",
+                    json_body=payload,
+                    headers=headers,
+                    concurrency=concurrency,
+                    seconds=seconds,
                 )
         finally:
             for process in processes:
@@ -165,11 +218,18 @@ async def main(seconds: float, concurrency: int) -> None:
     )
     for result in results.values():
         print(result.row())
-    for name in ("reelgraph anonymous, response cached", "reelgraph anonymous, uncached response"):
+    for name in (
+        "reelgraph anonymous, response cached",
+        "reelgraph anonymous, uncached response",
+        "reelgraph signed in, 200 interactions",
+    ):
         ratio = results[name].rps / plain_result.rps
         print(
             f"ratio {name} / plain: {ratio:.2f} (requests/s), p50 x{results[name].p50 / plain_result.p50:.2f}"
         )
+    signed = results["reelgraph signed in, 200 interactions"]
+    anonymous = results["reelgraph anonymous, uncached response"]
+    print(f"signed-in p50 / anonymous uncached-response p50: {signed.p50 / anonymous.p50:.2f} (target <= 2)")
     print("upstream calls for trending(first: 50) with cast, directors and imdbRating:")
     for line in await upstream_calls():
         print("  " + line)
