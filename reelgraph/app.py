@@ -9,9 +9,11 @@ import httpx
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.routing import Route
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 
 from reelgraph.config import Settings, get_settings
+from reelgraph.graphiql import STATIC_DIR, STATIC_PATH
 from reelgraph.http import BodySizeLimit, GraphQLView, health, ready
 from reelgraph.mail import Mailer
 from reelgraph.schema import build_schema
@@ -48,9 +50,13 @@ def create_app(
     )
     routes = [
         Route("/graphql", view, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", view),  # subscriptions: graphql-transport-ws and graphql-ws
         Route("/health", health),
         Route("/health/ready", ready),
     ]
+    if settings.graphiql_enabled:
+        # The playground's pinned, vendored assets (reelgraph/graphiql): no CDN.
+        routes.append(Mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="graphiql-static"))
     middleware = [
         Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
         Middleware(

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     openai_api_key: str | None = Field(default=None, validation_alias="OPENAI_API_KEY")
     openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
     openai_model: str = "gpt-4o-mini"
+    openai_timeout_seconds: float = 8.0
+    # Chat turns per viewer (or address): each may call a paid model.
+    chat_rate_limit: str = "30/minute"
 
     # Upstream HTTP policy (every call has these timeouts; retries and the breaker sit on top).
     upstream_connect_timeout_seconds: float = 3.0

@@ -8,12 +8,13 @@ from typing import Any
 from cross_web import HTTPException
 from sqlalchemy import text
 from starlette.requests import HTTPConnection, Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
 from reelgraph.cache import cache_ready
 from reelgraph.errors import ErrorCode
+from reelgraph.graphiql import CONTENT_SECURITY_POLICY, graphiql_page
 from reelgraph.response_cache import ResponseCache
 from reelgraph.schema.context import Context
 from reelgraph.services.container import Services
@@ -62,6 +63,11 @@ class GraphQLView(GraphQL[Context, None]):
         if context is not None and context.cacheable_response and response.status_code == 200:
             cache.put(key, bytes(response.body))
         return response
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Our own page with vendored, pinned assets (reelgraph/graphiql), not Strawberry's CDN one.
+        page = graphiql_page(request.url.path, root_path=request.scope.get("root_path", ""))
+        return HTMLResponse(page, headers={"content-security-policy": CONTENT_SECURITY_POLICY})
 
     async def get_context(self, request: HTTPConnection, response: Any) -> Context:
         context = Context.create(request.app.state.services, request)

@@ -23,9 +23,11 @@ from reelgraph.config import Settings
 from reelgraph.schema.accounts import AccountMutation, AccountQuery
 from reelgraph.schema.analytics import AnalyticsQuery
 from reelgraph.schema.catalog import CatalogMutation, CatalogQuery
+from reelgraph.schema.chat import ChatMutation, ChatQuery, Subscription
 from reelgraph.schema.errors import CodedErrors, ResponseCacheMarker, apply_code
 from reelgraph.schema.library import LibraryMutation
 from reelgraph.schema.types.catalog import GenreType, MovieType, PersonType
+from reelgraph.schema.types.chat import ChatSessionType
 from reelgraph.schema.types.library import InteractionType, ReviewType
 from reelgraph.schema.types.user import UserType
 
@@ -48,8 +50,8 @@ def build_schema(settings: Settings | None = None) -> Schema:
     class NodeQuery:
         node: relay.Node | None = relay.node()
 
-    query = merge_types("Query", (NodeQuery, AccountQuery, CatalogQuery, AnalyticsQuery))
-    mutation = merge_types("Mutation", (AccountMutation, LibraryMutation, CatalogMutation))
+    query = merge_types("Query", (NodeQuery, AccountQuery, CatalogQuery, ChatQuery, AnalyticsQuery))
+    mutation = merge_types("Mutation", (AccountMutation, LibraryMutation, ChatMutation, CatalogMutation))
     # The limiters' rule classes are made once: ValidationCache keys on them, so rules made anew
     # per request would make every validation a cache miss.
     limit_rules = [
@@ -68,7 +70,8 @@ def build_schema(settings: Settings | None = None) -> Schema:
     return Schema(
         query=query,
         mutation=mutation,
-        types=[UserType, MovieType, PersonType, GenreType, InteractionType, ReviewType],
+        subscription=Subscription,
+        types=[UserType, MovieType, PersonType, GenreType, InteractionType, ReviewType, ChatSessionType],
         extensions=extensions,
     )
 

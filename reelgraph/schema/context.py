@@ -67,6 +67,8 @@ class Context:
     _default_language: str | None = field(default=None, repr=False)
     # Set by the ResponseCacheMarker extension: a query that succeeded may be served from cache.
     cacheable_response: bool = False
+    # graphql-transport-ws: the connection_init payload, where browsers put {"Authorization": ...}.
+    connection_params: dict[str, object] | None = None
 
     @classmethod
     def create(cls, services: Services, request: HTTPConnection) -> Context:
@@ -91,11 +93,17 @@ class Context:
         if self._viewer_task is None:
             # One task shared by concurrent resolvers: the token is checked and the user loaded once.
             self._viewer_task = asyncio.ensure_future(
-                resolve_viewer(
-                    self.request.headers.get("authorization"), self.services.codec, self.services.sessions
-                )
+                resolve_viewer(self._authorization(), self.services.codec, self.services.sessions)
             )
         return await asyncio.shield(self._viewer_task)
+
+    def _authorization(self) -> str | None:
+        header = self.request.headers.get("authorization")
+        if header is None and isinstance(self.connection_params, dict):
+            # WebSocket clients cannot set headers from a browser: they send it at connection_init.
+            value = self.connection_params.get("Authorization") or self.connection_params.get("authorization")
+            header = str(value) if value else None
+        return header
 
     async def require_viewer(self) -> Viewer:
         viewer = await self.viewer()

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from reelgraph import cursors
 from reelgraph.auth.tokens import TokenCodec
 from reelgraph.cache import create_cache
+from reelgraph.chat.engine import ChatEngine
 from reelgraph.config import Settings
 from reelgraph.integrations.upstream import Upstreams, create_upstreams
 from reelgraph.mail import Mailer, create_mailer
@@ -22,9 +23,12 @@ from reelgraph.services.admin import AdminService
 from reelgraph.services.analytics import AnalyticsService
 from reelgraph.services.cached import CachedFetcher
 from reelgraph.services.catalog import CatalogService
+from reelgraph.services.chat import CatalogSearchResolver, ChatService
 from reelgraph.services.library import LibraryService
 from reelgraph.services.movie_lists import MovieLists
 from reelgraph.throttle import LoginThrottle, create_limit_storage
+
+OFFLINE_CATALOG_YEAR = 2018
 
 
 @dataclass
@@ -43,6 +47,7 @@ class Services:
     response_cache: ResponseCache = None  # type: ignore[assignment]
     library: LibraryService = None  # type: ignore[assignment]
     analytics: AnalyticsService = None  # type: ignore[assignment]
+    chat: ChatService = None  # type: ignore[assignment]
 
     @classmethod
     async def open(
@@ -62,6 +67,14 @@ class Services:
             services.catalog = CatalogService(services.upstreams, fetcher, services.sessions, settings)
             services.lists = MovieLists(fetcher)
             services.library = LibraryService(services.sessions, services.catalog)
+            # Offline, "recent" means recent for the bundled catalog, whose data ends in 2018.
+            reference_year = OFFLINE_CATALOG_YEAR if services.upstreams.offline_tmdb else None
+            engine = ChatEngine.from_settings(
+                settings, CatalogSearchResolver(services.catalog), reference_year=reference_year
+            )
+            services.chat = ChatService(
+                services.sessions, engine, services.limit_storage, settings.chat_rate_limit
+            )
             await services.catalog.load_configuration()
         services.response_cache = ResponseCache(settings.response_cache_seconds)
         return services
@@ -93,6 +106,8 @@ class Services:
         )
 
     async def close(self) -> None:
+        if self.chat is not None:
+            await self.chat.engine.aclose()
         if self.upstreams is not None:
             await self.upstreams.close()
         await self.cache.close()
