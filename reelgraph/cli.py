@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from reelgraph.config import ConfigError, get_settings
+from reelgraph.recommender.cli import add_recs_commands
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -119,6 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export-schema", help="print the GraphQL SDL")
     export.add_argument("--output", default="-")
     export.set_defaults(func=_export_schema)
+
+    add_recs_commands(commands)
     return parser
 
 

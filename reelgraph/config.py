@@ -41,6 +41,13 @@ class Settings(BaseSettings):
     openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
     openai_model: str = "gpt-4o-mini"
     openai_timeout_seconds: float = 8.0
+    # Recommender: a shared model directory (written by `reelgraph recs train --out DIR`) that every
+    # replica loads; otherwise each process trains in the background.
+    recs_model_dir: str | None = None
+    recs_train_on_start: bool = True
+    recs_refresh_seconds: int = 6 * 3600
+    recs_retrain_after: int = 200
+    recs_check_seconds: int = 60
     # Chat turns per viewer (or address): each may call a paid model.
     chat_rate_limit: str = "30/minute"
 

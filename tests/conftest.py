@@ -59,6 +59,8 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
         "cache_url": TEST_CACHE_URL,
         "jwt_secret": "test-secret-" + "x" * 40,
         "env": "development",
+        # Trained on first use instead: most test apps never ask for recommendations.
+        "recs_train_on_start": False,
     }
     values.update(overrides)
     return Settings(**values)

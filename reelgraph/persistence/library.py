@@ -220,3 +220,18 @@ async def top_genres(session: AsyncSession, user_id: int, limit: int) -> list[in
         .limit(limit)
     )
     return [genre_id for genre_id, _ in rows]
+
+
+async def ratings_of_user(session: AsyncSession, user_id: int) -> dict[int, float]:
+    rows = await session.execute(select(Rating.movie_id, Rating.value).where(Rating.user_id == user_id))
+    return {movie_id: float(value) for movie_id, value in rows}
+
+
+async def interactions_of_user(session: AsyncSession, user_id: int) -> dict[int, set[str]]:
+    rows = await session.execute(
+        select(Interaction.movie_id, Interaction.kind).where(Interaction.user_id == user_id)
+    )
+    found: dict[int, set[str]] = {}
+    for movie_id, kind in rows:
+        found.setdefault(movie_id, set()).add(kind)
+    return found

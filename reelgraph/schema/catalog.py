@@ -17,6 +17,7 @@ from reelgraph.schema.types.catalog import (
     SearchResultConnection,
 )
 from reelgraph.schema.types.payloads import OkPayload
+from reelgraph.schema.types.recommendations import Recommendation, RecommendationStrategy
 from reelgraph.services.discovery import (
     IMDB_FILTER_MAX_UPSTREAM_PAGES,
     IMDB_SORT_WINDOW_PAGES,
@@ -166,6 +167,22 @@ class CatalogQuery:
         sort_value = (sort or MovieSort.POPULARITY_DESC).value
         return await catalog.discover(
             info, filter.to_spec(), sort_value, _first(first), after, bool(include_hidden), language
+        )
+
+    @strawberry.field(description="Requires a signed-in viewer.")
+    async def recommendations(
+        self,
+        info: Info,
+        strategy: RecommendationStrategy | None = RecommendationStrategy.HYBRID,
+        first: int | None = 20,
+        filter: MovieFilter | None = None,
+        language: str | None = None,
+    ) -> list[Recommendation]:
+        from reelgraph.resolvers.recommendations import recommendations
+
+        chosen = (strategy or RecommendationStrategy.HYBRID).value
+        return await recommendations(
+            info, chosen, _first(first), filter.to_spec() if filter else None, language
         )
 
     @strawberry.field

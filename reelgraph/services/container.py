@@ -26,6 +26,7 @@ from reelgraph.services.catalog import CatalogService
 from reelgraph.services.chat import CatalogSearchResolver, ChatService
 from reelgraph.services.library import LibraryService
 from reelgraph.services.movie_lists import MovieLists
+from reelgraph.services.recommendations import RecommendationService
 from reelgraph.throttle import LoginThrottle, create_limit_storage
 
 OFFLINE_CATALOG_YEAR = 2018
@@ -48,6 +49,7 @@ class Services:
     library: LibraryService = None  # type: ignore[assignment]
     analytics: AnalyticsService = None  # type: ignore[assignment]
     chat: ChatService = None  # type: ignore[assignment]
+    recommendations: RecommendationService = None  # type: ignore[assignment]
 
     @classmethod
     async def open(
@@ -72,6 +74,9 @@ class Services:
             engine = ChatEngine.from_settings(
                 settings, CatalogSearchResolver(services.catalog), reference_year=reference_year
             )
+            services.recommendations = RecommendationService(services.sessions, settings)
+            if settings.recs_train_on_start:
+                await services.recommendations.start()
             services.chat = ChatService(
                 services.sessions, engine, services.limit_storage, settings.chat_rate_limit
             )
@@ -106,6 +111,8 @@ class Services:
         )
 
     async def close(self) -> None:
+        if self.recommendations is not None:
+            await self.recommendations.close()
         if self.chat is not None:
             await self.chat.engine.aclose()
         if self.upstreams is not None:

@@ -411,11 +411,10 @@ class MovieType(TmdbNode):
     async def recommendations(
         self, info: Info, first: int | None = 20, include_hidden: bool | None = False
     ) -> list[MovieType]:
-        from reelgraph.resolvers.catalog import related_movies
+        from reelgraph.resolvers.recommendations import merged_recommendations
 
-        return await related_movies(
-            info, self, "recommendations", 20 if first is None else first, bool(include_hidden)
-        )
+        # TMDb's list interleaved with this server's own item-item neighbours.
+        return await merged_recommendations(info, self, 20 if first is None else first, bool(include_hidden))
 
     @strawberry.field
     async def reviews(

@@ -1,0 +1,35 @@
+"""Recommendations on the wire: a movie, a score, and the reasons behind it."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import strawberry
+
+from reelgraph.schema.types.catalog import GenreType, MovieType, PersonType
+
+
+@strawberry.enum
+class RecommendationStrategy(Enum):
+    HYBRID = "HYBRID"
+    CONTENT = "CONTENT"
+    COLLABORATIVE = "COLLABORATIVE"
+    POPULAR = "POPULAR"
+
+
+@strawberry.type
+class RecommendationReason:
+    kind: str = strawberry.field(
+        description="E.g. BECAUSE_YOU_LIKED, FAVORITE_GENRE, FAVORITE_PERSON, SIMILAR_USERS, POPULAR."
+    )
+    text: str = strawberry.field(description="Human-readable, in the request language.")
+    because_of: MovieType | None = None
+    genre: GenreType | None = None
+    person: PersonType | None = None
+
+
+@strawberry.type
+class Recommendation:
+    movie: MovieType
+    score: float
+    reasons: list[RecommendationReason]
