@@ -62,20 +62,23 @@ async def local_neighbours(info: Info, tmdb_id: int, k: int) -> list[int]:
 async def merged_recommendations(
     info: Info, movie: MovieType, first: int, include_hidden: bool
 ) -> list[MovieType]:
-    """TMDb's recommendations interleaved with this server's item-item neighbours, without repeats."""
+    """TMDb's recommendations interleaved with this server's item-item neighbours, without repeats.
+
+    Hidden movies are dropped after interleaving, so the visible list is the full list minus the
+    hidden ones, in the same order (prefix-stable as `first` grows).
+    """
     from reelgraph.resolvers.catalog import hidden_filter, related_movies
 
     check_first(first)
-    upstream = await related_movies(info, movie, "recommendations", first, include_hidden)
-    neighbour_ids = await local_neighbours(info, movie.tmdb_id, first + 20)
+    keep = await hidden_filter(info, include_hidden)
+    hidden_count = len(await info.context.loaders.library.hidden_movie_ids()) if keep else 0
+    wanted = min(first + hidden_count, 100)
+    upstream = await related_movies(info, movie, "recommendations", wanted, True)
+    neighbour_ids = await local_neighbours(info, movie.tmdb_id, wanted + 1)
     details = await info.context.loaders.catalog.movie.load_many(
         [(i, movie._language) for i in neighbour_ids]
     )
-    local = [MovieType.from_tmdb(d, movie._language) for d in details if d]
-    keep = await hidden_filter(info, include_hidden)
-    if keep is not None:
-        flags = await keep([{"id": m.tmdb_id} for m in local])
-        local = [m for m, wanted in zip(local, flags, strict=True) if wanted]
+    local = [MovieType.from_tmdb(d, movie._language) for d in details if d and int(d["id"]) != movie.tmdb_id]
     merged: dict[int, MovieType] = {}
     for pair in zip(upstream, local, strict=False):
         for candidate in pair:
@@ -83,4 +86,8 @@ async def merged_recommendations(
     for candidate in [*upstream[len(local) :], *local[len(upstream) :]]:
         merged.setdefault(candidate.tmdb_id, candidate)
     merged.pop(movie.tmdb_id, None)
-    return list(merged.values())[:first]
+    found = list(merged.values())
+    if keep is not None:
+        flags = await keep([{"id": m.tmdb_id} for m in found])
+        found = [m for m, visible in zip(found, flags, strict=True) if visible]
+    return found[:first]
