@@ -1,13 +1,13 @@
 """Benchmark the recommender: training time, one viewer's recommendations, memory.
 
-    python -m bench.recommend [--runs 50] [--local-users 1000]
+    python -m bench.recommend [--runs 20] [--local-users 1000]
 
 1. Trains on the shipped community prior (MovieLens small) plus ``--local-users`` synthetic local
    users (50 ratings each, drawn by popularity), as a server would; three times, median reported.
 2. Saves the model, then a fresh process loads it and measures its resident memory (VmRSS) before
    and after loading, and ``recommend(first: 20)`` latency for viewers with ~200 ratings (each of
    the prior's users with 150-250 ratings, ``--runs`` times each) per strategy, and
-   ``similar_items``.
+   ``similar_items``; once with the default BLAS threads, once with OPENBLAS_NUM_THREADS=1.
 
 Every figure printed is measured now, on this machine.
 """
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -139,7 +140,7 @@ def _serve_check(model_dir: Path, runs: int) -> dict[str, object]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="recommender benchmark")
-    parser.add_argument("--runs", type=int, default=50, help="recommend calls per viewer and strategy")
+    parser.add_argument("--runs", type=int, default=20, help="recommend calls per viewer and strategy")
     parser.add_argument(
         "--local-users", type=int, default=1000, help="synthetic local users (50 ratings each)"
     )
@@ -148,26 +149,28 @@ def main(argv: list[str] | None = None) -> int:
     if args.serve_check:
         print(json.dumps(_serve_check(args.serve_check, args.runs)))
         return 0
+    print(f"load average (1, 5, 15 min) at the start: {os.getloadavg()}")
     with tempfile.TemporaryDirectory() as tmp:
         model_dir = Path(tmp) / "model"
         train = _train(args, model_dir)
         print("training:", json.dumps(train, indent=2))
-        # A fresh process, so the memory figure is the model's, not the trainer's leftovers.
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "bench.recommend",
-                "--serve-check",
-                str(model_dir),
-                "--runs",
-                str(args.runs),
-            ],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        print("serving:", json.dumps(json.loads(result.stdout), indent=2))
+        # Fresh processes, so the memory figure is the model's, not the trainer's leftovers; once
+        # with the BLAS defaults and once single-threaded (per-request products are small, and
+        # OpenBLAS threads fight other processes for the cores).
+        command = [sys.executable, "-m", "bench.recommend", "--serve-check", str(model_dir)]
+        for label, env in (
+            ("default BLAS threads", {}),
+            ("OPENBLAS_NUM_THREADS=1", {"OPENBLAS_NUM_THREADS": "1"}),
+        ):
+            result = subprocess.run(
+                [*command, "--runs", str(args.runs)],
+                check=True,
+                capture_output=True,
+                text=True,
+                env={**os.environ, **env},
+            )
+            print(f"serving ({label}):", json.dumps(json.loads(result.stdout), indent=2))
+    print(f"load average (1, 5, 15 min) at the end: {os.getloadavg()}")
     return 0
 
 

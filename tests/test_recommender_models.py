@@ -153,3 +153,30 @@ def test_blend_strategies() -> None:
         direct = blend(strategy, collab, content, pop, n, DEFAULT_CONFIG)
         z = blend_standardized(strategy, standardize(collab), standardize(content), pop, n, DEFAULT_CONFIG)
         assert np.allclose(direct, z, atol=1e-5), strategy
+
+
+def test_single_thread_blas_restores_the_setting_once() -> None:
+    from reelgraph.recommender.collaborative import SingleThreadBlas
+
+    calls: list[str] = []
+
+    class Limiter:
+        def restore_original_limits(self) -> None:
+            calls.append("restore")
+
+    class Controller:
+        def limit(self, limits: int, user_api: str) -> Limiter:
+            assert (limits, user_api) == (1, "blas")
+            calls.append("limit")
+            return Limiter()
+
+    guard = SingleThreadBlas()
+    guard._controller = Controller()  # a fake: other threads of the test process use the real one
+    with guard:
+        with guard:  # nested (or concurrent) uses share one limit
+            assert calls == ["limit"]
+        assert calls == ["limit"]
+    assert calls == ["limit", "restore"]
+    with guard:
+        pass
+    assert calls == ["limit", "restore", "limit", "restore"]

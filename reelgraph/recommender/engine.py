@@ -33,7 +33,7 @@ import scipy.sparse as sp
 
 from reelgraph.integrations.offline_catalog import OfflineCatalog
 from reelgraph.recommender import explain
-from reelgraph.recommender.collaborative import EASE, interaction_matrix
+from reelgraph.recommender.collaborative import EASE, interaction_matrix, single_thread_blas
 from reelgraph.recommender.content import ContentModel
 from reelgraph.recommender.explain import Reason
 from reelgraph.recommender.hybrid import (
@@ -333,17 +333,12 @@ class RecommenderModel:
             # Ratings are most of a profile: weigh them in one vectorised pass.
             rated = np.fromiter(profile.ratings.keys(), dtype=np.int64, count=len(profile.ratings))
             values = np.fromiter(profile.ratings.values(), dtype=np.float64, count=len(profile.ratings))
+            ids = rated.tolist()
             collab.update(
-                zip(
-                    rated.tolist(), rating_weights(values, config.collab_rating_weights).tolist(), strict=True
-                )
+                zip(ids, rating_weights(values, config.collab_rating_weights).tolist(), strict=True)
             )
             content.update(
-                zip(
-                    rated.tolist(),
-                    rating_weights(values, config.content_rating_weights).tolist(),
-                    strict=True,
-                )
+                zip(ids, rating_weights(values, config.content_rating_weights).tolist(), strict=True)
             )
         for movie_id, kinds in profile.interactions.items():
             movie_id = int(movie_id)
@@ -421,15 +416,31 @@ class RecommenderModel:
         exclude_ids: Iterable[int] = (),
         candidate_filter: CandidateFilter | None = None,
     ) -> list[Recommendation]:
-        strategy = Strategy(strategy)
+        with single_thread_blas:  # one viewer's products are small (see SingleThreadBlas)
+            return self._recommend(profile, k, Strategy(strategy), exclude_ids, candidate_filter)
+
+    def _recommend(
+        self,
+        profile: UserProfile,
+        k: int,
+        strategy: Strategy,
+        exclude_ids: Iterable[int],
+        candidate_filter: CandidateFilter | None,
+    ) -> list[Recommendation]:
         prefs = profile.preferences
         vectors = self.user_vectors(profile)
         n_items = vectors.n_items
-        collab = self.ease.scores(self._row(vectors.collab_cols, vectors.collab_weights))
-        content_profile = self.content.profile(
-            vectors.content_cols, vectors.content_weights, prefs.favorite_genres, prefs.favorite_people
-        )
-        content = self.content.scores(content_profile)[None, :]
+        # Only the components the strategy blends are computed (POPULAR needs neither).
+        n_all = len(self.item_ids)
+        collab = np.zeros((1, n_all), dtype=np.float32)
+        if strategy in (Strategy.HYBRID, Strategy.COLLABORATIVE) and len(vectors.collab_cols):
+            collab = self.ease.scores(self._row(vectors.collab_cols, vectors.collab_weights))
+        content = np.zeros((1, n_all), dtype=np.float32)
+        if strategy in (Strategy.HYBRID, Strategy.CONTENT):
+            content_profile = self.content.profile(
+                vectors.content_cols, vectors.content_weights, prefs.favorite_genres, prefs.favorite_people
+            )
+            content = self.content.scores(content_profile)[None, :]
         scores = blend(strategy, collab, content, self.popularity, np.array([n_items]), self.config)[0]
 
         # Stated preferences shape every strategy but the purely collaborative one.
@@ -547,6 +558,10 @@ class RecommenderModel:
     # ------------------------------------------------------------------------------ neighbours
 
     def similar_items(self, tmdb_id: int, k: int = 20) -> list[Recommendation]:
+        with single_thread_blas:
+            return self._similar_items(tmdb_id, k)
+
+    def _similar_items(self, tmdb_id: int, k: int) -> list[Recommendation]:
         cols, found = self.columns([tmdb_id])
         if not found[0]:
             return []

@@ -65,6 +65,7 @@ COLD_START_RATINGS = 3
 COLD_START_FOLDS = 5
 COLD_FOLD_SEED = 3  # user folds of the few-ratings scenarios: default_rng([seed, COLD_FOLD_SEED])
 TUNE_SEED_OFFSET = 10_000
+TUNE_TIE = 0.0005  # nDCG@10 differences below this are treated as ties when choosing weights
 DEFAULT_SEEDS = (42, 43, 44, 45, 46)
 METRICS = ("P@10", "R@20", "nDCG@10", "MAP@10", "HR@10", "Coverage@10")
 STRATEGY_METHODS = tuple(s.value for s in Strategy)
@@ -525,9 +526,12 @@ def _hybrid_ndcg(
     return _ndcg(fold, blend_standardized(Strategy.HYBRID, z_collab, z_content, popularity, n_items, config))
 
 
-def _best(values: Mapping[tuple[float, ...], float]) -> tuple[float, ...]:
-    # Ties go to the smaller weights (simpler model).
-    return max(values, key=lambda k: (round(values[k], 6), *(-v for v in k)))
+def _best(values: Mapping[tuple[float, ...], float], weights_from: int = 0) -> tuple[float, ...]:
+    """The grid point to keep: scores within TUNE_TIE of the best are ties (the surface is a flat
+    ridge), and among ties the smallest blend weights (``key[weights_from:]``) win, then the score."""
+    top = max(values.values())
+    ties = [k for k, v in values.items() if v >= top - TUNE_TIE]
+    return min(ties, key=lambda k: (sum(k[weights_from:]), -values[k]))
 
 
 @dataclass(slots=True)
@@ -586,7 +590,7 @@ def tune(
         if log:
             log(f"tune seed {seed}: all-users grid done")
     warm_mean = {k: float(np.concatenate(v).mean()) for k, v in warm.items()}
-    best_lam, best_c, best_p = _best(warm_mean)
+    best_lam, best_c, best_p = _best(warm_mean, weights_from=1)
     chosen = replace(config, ease_lambda=best_lam, warm=HybridWeights(1.0, best_c, best_p))
 
     # Second pass at the chosen lambda: the CONTENT strategy's popularity and the rating tables.
