@@ -45,6 +45,9 @@ def _start_reelgraph(workdir: Path, name: str, **env: str) -> tuple[subprocess.P
         "REELGRAPH_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / (name + '.db')}",
         "REELGRAPH_CACHE_URL": "memory://",
         "REELGRAPH_JWT_SECRET": "bench-secret-" + "x" * 40,
+        # One load generator on one address: per-address limits would measure RATE_LIMITED answers.
+        "REELGRAPH_RATE_LIMIT": "100000000/minute",
+        "REELGRAPH_AUTH_RATE_LIMIT": "100000/minute",
         **env,
     }
     for key in ("TMDB_API_KEY", "TMDB_READ_TOKEN", "OMDB_API_KEY"):
