@@ -16,7 +16,9 @@ from reelgraph.config import Settings, get_settings
 from reelgraph.graphiql import STATIC_DIR, STATIC_PATH
 from reelgraph.http import BodySizeLimit, GraphQLView, health, ready
 from reelgraph.mail import Mailer
+from reelgraph.observability import install_observability
 from reelgraph.schema import build_schema
+from reelgraph.security import SecurityHeaders, check_settings
 from reelgraph.services.container import Services
 
 
@@ -31,6 +33,7 @@ def create_app(
     settings = settings or get_settings()
     # Fail at start-up, not at the first request, when production lacks a secret.
     settings.resolved_jwt_secret()
+    check_settings(settings)  # production: no wildcard or development CORS origins
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -47,6 +50,7 @@ def create_app(
         build_schema(settings),
         graphql_ide="graphiql" if settings.graphiql_enabled else None,
         allow_queries_via_get=True,
+        allowed_origins=settings.cors_origins,  # cross-origin WebSocket handshakes, as for CORS
     )
     routes = [
         Route("/graphql", view, methods=["GET", "POST"]),
@@ -58,6 +62,7 @@ def create_app(
         # The playground's pinned, vendored assets (reelgraph/graphiql): no CDN.
         routes.append(Mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="graphiql-static"))
     middleware = [
+        Middleware(SecurityHeaders, hsts=settings.is_production),  # outermost: on every response
         Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
         Middleware(
             CORSMiddleware,
@@ -67,4 +72,6 @@ def create_app(
             max_age=600,
         ),
     ]
-    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    install_observability(app, settings)  # request ids, access log, metrics, GET /metrics
+    return app

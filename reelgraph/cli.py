@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from pathlib import Path
 
@@ -17,10 +16,12 @@ def _serve(args: argparse.Namespace) -> int:
 
     from reelgraph.app import create_app
     from reelgraph.persistence.migrate import upgrade_to_head
+    from reelgraph.security import check_settings
 
     settings = get_settings()
     try:
         settings.resolved_jwt_secret()
+        check_settings(settings)
     except ConfigError as exc:
         print(f"reelgraph: cannot start: {exc}", file=sys.stderr)
         return 2
@@ -126,8 +127,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
+    # JSON lines in production, text in development (REELGRAPH_LOG_FORMAT); request ids in both.
+    from reelgraph.observability import ObservabilityOptions, configure_logging
+
+    configure_logging(
+        ObservabilityOptions.from_settings().log_format,
+        access_level=getattr(args, "log_level", None),
+        uvicorn_access=args.command != "serve",  # `serve` logs reelgraph.access lines instead
+    )
     return int(args.func(args))
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
+from limits import parse as parse_rate_limit
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # A production secret shorter than this is refused: HS256 keys should carry >= 256 bits.
 MIN_SECRET_LENGTH = 32
@@ -68,13 +70,21 @@ class Settings(BaseSettings):
     omdb_max_age_days: int = 30
     response_cache_seconds: int = 30
 
-    # HTTP surface.
-    cors_origins: list[str] = ["http://localhost:3000", "http://127.0.0.1:3000"]
+    # HTTP surface. NoDecode: the variable is a comma-separated list, not JSON.
+    cors_origins: Annotated[list[str], NoDecode] = ["http://localhost:3000", "http://127.0.0.1:3000"]
     max_body_bytes: int = 1_000_000
     max_query_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 2_000
+    max_query_cost: int = 50_000  # nodes an operation may return (reelgraph.schema.cost)
     graphiql: bool | None = None  # None: on in development, off in production
+    introspection: bool | None = None  # None: on in development, off in production
+    # Requests per signed-in user or else per address; account mutations per address.
+    rate_limit: str = "600/minute"
+    auth_rate_limit: str = "30/minute"
+    # Automatic persisted queries (Apollo protocol), kept in the shared cache this long.
+    persisted_queries: bool = True
+    persisted_query_ttl_seconds: int = 86_400
 
     # Login throttling: failures allowed per window before RATE_LIMITED.
     login_failures_per_email: int = 5
@@ -93,8 +103,16 @@ class Settings(BaseSettings):
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
-        if isinstance(value, str) and not value.startswith("["):
+        if isinstance(value, str) and value.strip().startswith("["):
+            return json.loads(value)
+        if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("rate_limit", "auth_rate_limit", "chat_rate_limit")
+    @classmethod
+    def _check_rate_limit(cls, value: str) -> str:
+        parse_rate_limit(value)  # e.g. "600/minute" or "30 per 10 seconds"; raises when malformed
         return value
 
     @property
@@ -109,6 +127,10 @@ class Settings(BaseSettings):
     @property
     def graphiql_enabled(self) -> bool:
         return (not self.is_production) if self.graphiql is None else self.graphiql
+
+    @property
+    def introspection_enabled(self) -> bool:
+        return (not self.is_production) if self.introspection is None else self.introspection
 
     @property
     def sqlite_path(self) -> Path | None:

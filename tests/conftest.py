@@ -61,6 +61,9 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
         "env": "development",
         # Trained on first use instead: most test apps never ask for recommendations.
         "recs_train_on_start": False,
+        # The suite sends thousands of requests from 127.0.0.1; tests/test_hardening_* use low limits.
+        "rate_limit": "100000/minute",
+        "auth_rate_limit": "100000/minute",
     }
     values.update(overrides)
     return Settings(**values)

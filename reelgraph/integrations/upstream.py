@@ -15,6 +15,7 @@ from reelgraph.config import Settings
 from reelgraph.integrations.http_policy import PolicyConfig, UpstreamPolicy
 from reelgraph.integrations.omdb import OMDbClient
 from reelgraph.integrations.tmdb import TMDbClient
+from reelgraph.observability.upstream_http import InstrumentedTransport, UpstreamHttpStats
 
 log = logging.getLogger("reelgraph.upstream")
 
@@ -31,6 +32,7 @@ class Upstreams:
     offline_tmdb: bool
     offline_omdb: bool
     _clients: tuple[httpx.AsyncClient, ...]
+    http_stats: tuple[UpstreamHttpStats, ...] = ()  # per-attempt counts and latency, for /metrics
 
     async def close(self) -> None:
         for client in self._clients:
@@ -79,16 +81,13 @@ async def create_upstreams(
             "offline" if offline_tmdb else "live",
             "offline" if offline_omdb else "live",
         )
-    tmdb_http = httpx.AsyncClient(
-        base_url=OFFLINE_TMDB_BASE if offline_tmdb else settings.tmdb_base_url,
-        transport=tmdb_transport,
-        timeout=config.timeout,
-    )
-    omdb_http = httpx.AsyncClient(
-        base_url=OFFLINE_OMDB_BASE if offline_omdb else settings.omdb_base_url,
-        transport=omdb_transport,
-        timeout=config.timeout,
-    )
+    tmdb_base = OFFLINE_TMDB_BASE if offline_tmdb else settings.tmdb_base_url
+    omdb_base = OFFLINE_OMDB_BASE if offline_omdb else settings.omdb_base_url
+    # Instrumented: every attempt (retries included) is counted and timed by endpoint.
+    tmdb_instrumented = InstrumentedTransport("tmdb", tmdb_transport, tmdb_base)
+    omdb_instrumented = InstrumentedTransport("omdb", omdb_transport, omdb_base)
+    tmdb_http = httpx.AsyncClient(base_url=tmdb_base, transport=tmdb_instrumented, timeout=config.timeout)
+    omdb_http = httpx.AsyncClient(base_url=omdb_base, transport=omdb_instrumented, timeout=config.timeout)
     tmdb_policy = UpstreamPolicy("tmdb", config)
     omdb_policy = UpstreamPolicy("omdb", config)
     return Upstreams(
@@ -101,4 +100,5 @@ async def create_upstreams(
         offline_tmdb=offline_tmdb,
         offline_omdb=offline_omdb,
         _clients=(tmdb_http, omdb_http),
+        http_stats=(tmdb_instrumented.stats, omdb_instrumented.stats),
     )

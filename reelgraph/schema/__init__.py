@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLError, NoSchemaIntrospectionCustomRule
 from strawberry import relay
 from strawberry.extensions import (
     AddValidationRules,
@@ -20,10 +20,12 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from reelgraph.config import Settings
+from reelgraph.ratelimit import RateLimitExtension
 from reelgraph.schema.accounts import AccountMutation, AccountQuery
 from reelgraph.schema.analytics import AnalyticsQuery
 from reelgraph.schema.catalog import CatalogMutation, CatalogQuery
 from reelgraph.schema.chat import ChatMutation, ChatQuery, Subscription
+from reelgraph.schema.cost import CostAnalyzer, QueryCost
 from reelgraph.schema.errors import CodedErrors, ResponseCacheMarker, apply_code
 from reelgraph.schema.library import LibraryMutation
 from reelgraph.schema.types.catalog import GenreType, MovieType, PersonType
@@ -58,6 +60,9 @@ def build_schema(settings: Settings | None = None) -> Schema:
         *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
     ]
+    if not settings.introspection_enabled:
+        limit_rules.append(NoSchemaIntrospectionCustomRule)  # __typename stays allowed
+    cost = CostAnalyzer(max_cost=settings.max_query_cost)  # one per schema: its cache is shared
     # Factories, not instances: Strawberry makes fresh extension objects per request.
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         CodedErrors,
@@ -66,6 +71,9 @@ def build_schema(settings: Settings | None = None) -> Schema:
         lambda: ParserCache(maxsize=512),
         lambda: AddValidationRules(limit_rules),
         lambda: ValidationCache(maxsize=512),
+        # on_execute, in this order: the cost (CPU only) before the limits (a storage round trip).
+        lambda: QueryCost(cost),
+        RateLimitExtension,
     ]
     return Schema(
         query=query,

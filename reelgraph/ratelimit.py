@@ -1,0 +1,191 @@
+"""Request rate limits, on the `limits` storage shared with reelgraph.throttle (Redis across replicas).
+
+- Every HTTP request to /graphql (and every operation over WebSocket) counts against
+  REELGRAPH_RATE_LIMIT, per signed-in user (a valid access token) or else per client address.
+- The account mutations (AUTH_FIELDS) also count against REELGRAPH_AUTH_RATE_LIMIT per address,
+  once per field, so aliases cannot batch sign-in attempts.
+- Chat turns have their own budget (REELGRAPH_CHAT_RATE_LIMIT, in the chat service).
+
+A refused request gets a RATE_LIMITED error with `extensions.retryAfter` seconds (HTTP 200, like
+every GraphQL error, so clients see it where they see the others) and a `Retry-After` header.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    SelectionSetNode,
+    get_operation_ast,
+)
+from limits import RateLimitItem, parse
+from limits.aio.storage import Storage
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
+from starlette.requests import HTTPConnection
+from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
+
+from reelgraph.auth.tokens import InvalidToken, TokenCodec
+from reelgraph.errors import RateLimited
+
+AUTH_FIELDS = frozenset({"login", "register", "requestPasswordReset", "resetPassword", "refreshToken"})
+
+log = logging.getLogger("reelgraph.ratelimit")
+
+
+class RateLimits:
+    def __init__(self, storage: Storage, general: str, auth: str) -> None:
+        # Sliding-window counters: two numbers per key, whatever the limit (a moving window keeps
+        # one entry per hit, too much for a per-request limit).
+        self._limiter = SlidingWindowCounterRateLimiter(storage)
+        self._general = parse(general)
+        self._auth = parse(auth)
+        self._warned_at = -math.inf
+
+    async def hit_caller(self, caller: str) -> int | None:
+        """Counts one request; the seconds to wait when it is over the limit, else None."""
+        return await self._hit(self._general, "requests", caller, 1)
+
+    async def hit_auth(self, ip: str, count: int) -> int | None:
+        return await self._hit(self._auth, "auth", ip, count)
+
+    async def _hit(self, item: RateLimitItem, namespace: str, key: str, cost: int) -> int | None:
+        try:
+            if await self._limiter.hit(item, namespace, key, cost=cost):
+                return None
+            stats = await self._limiter.get_window_stats(item, namespace, key)
+        except Exception:
+            # The counters' store (Redis) is down: serve rather than refuse everyone. Said once a
+            # minute; /health/ready reports the cache as unavailable meanwhile.
+            if time.monotonic() - self._warned_at > 60:
+                self._warned_at = time.monotonic()
+                log.warning("rate-limit counters unavailable; requests are not limited", exc_info=True)
+            return None
+        return max(1, math.ceil(stats.reset_time - time.time()))
+
+
+def rate_limits(connection: HTTPConnection) -> RateLimits:
+    """The app's limits, made on first use from the services its lifespan opened."""
+    state = connection.app.state
+    services = state.services
+    limits: RateLimits | None = getattr(state, "rate_limits", None)
+    if limits is None or getattr(state, "rate_limits_services", None) is not services:
+        settings = services.settings
+        limits = RateLimits(services.limit_storage, settings.rate_limit, settings.auth_rate_limit)
+        state.rate_limits, state.rate_limits_services = limits, services
+    return limits
+
+
+def client_ip(connection: HTTPConnection) -> str:
+    # Behind a proxy, uvicorn's --proxy-headers (on in `reelgraph serve`) puts the real client here
+    # for the addresses in FORWARDED_ALLOW_IPS.
+    return connection.client.host if connection.client else "unknown"
+
+
+def caller_key(authorization: str | None, ip: str, codec: TokenCodec) -> str:
+    """`user:<id>` for a valid access token (signature and expiry only: no database), else `ip:<addr>`."""
+    if authorization:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() == "bearer" and token.strip():
+            try:
+                return f"user:{codec.decode(token.strip()).user_id}"
+            except InvalidToken:
+                pass
+    return f"ip:{ip}"
+
+
+def retry_after_message(seconds: int) -> str:
+    return f"Too many requests; try again in {seconds} seconds."
+
+
+def auth_field_count(document: DocumentNode, operation_name: str | None) -> int:
+    """How many account mutations (AUTH_FIELDS, aliases included) the operation runs."""
+    operation = get_operation_ast(document, operation_name)
+    if operation is None:
+        return 0
+    fragments = {
+        definition.name.value: definition
+        for definition in document.definitions
+        if isinstance(definition, FragmentDefinitionNode)
+    }
+
+    def count(selection_set: SelectionSetNode, seen: frozenset[str]) -> int:
+        total = 0
+        for selection in selection_set.selections:
+            if isinstance(selection, FieldNode):
+                total += selection.name.value in AUTH_FIELDS
+            elif isinstance(selection, InlineFragmentNode):
+                total += count(selection.selection_set, seen)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                if name in fragments and name not in seen:
+                    total += count(fragments[name].selection_set, seen | {name})
+        return total
+
+    return count(operation.selection_set, frozenset())
+
+
+class RateLimitExtension(SchemaExtension):
+    """The limits that need the parsed operation (account mutations), and the per-caller limit for
+    operations over WebSocket (HTTP requests are counted by the view before anything else). Records
+    the longest `retryAfter` of the response for the view's Retry-After header."""
+
+    async def on_execute(self) -> AsyncIterator[None]:
+        ec = self.execution_context
+        connection: HTTPConnection | None = getattr(ec.context, "request", None)
+        if ec.result is None and connection is not None and ec.graphql_document is not None:
+            retry_after = await self._check(connection, ec)
+            if retry_after is not None:
+                # Here, not at the top: reelgraph.schema imports this module to build the schema.
+                from reelgraph.schema.cost import reject
+
+                reject(ec, RateLimited(retry_after_message(retry_after), retry_after))
+        yield
+
+    async def _check(self, connection: HTTPConnection, ec: Any) -> int | None:
+        limits = rate_limits(connection)
+        ip = client_ip(connection)
+        if connection.scope["type"] == "websocket":
+            codec = connection.app.state.services.codec
+            caller = caller_key(_ws_authorization(ec.context, connection), ip, codec)
+            if (retry_after := await limits.hit_caller(caller)) is not None:
+                return retry_after
+        if ec.operation_type == OperationType.MUTATION:
+            count = auth_field_count(ec.graphql_document, ec.operation_name)
+            if count:
+                return await limits.hit_auth(ip, count)
+        return None
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        ec = self.execution_context
+        connection = getattr(ec.context, "request", None)
+        result = ec.result
+        errors = getattr(getattr(result, "initial_result", None) or result, "errors", None)
+        if connection is None or not errors:
+            return
+        waits = [
+            error.original_error.retry_after
+            for error in errors
+            if isinstance(error.original_error, RateLimited)
+        ]
+        if waits:
+            connection.state.retry_after = max(waits)
+
+
+def _ws_authorization(context: Any, connection: HTTPConnection) -> str | None:
+    header = connection.headers.get("authorization")
+    params = getattr(context, "connection_params", None)
+    if header is None and isinstance(params, dict):
+        value = params.get("Authorization") or params.get("authorization")
+        header = str(value) if value else None
+    return header
