@@ -68,7 +68,15 @@ def create_app(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "OPTIONS"],
-            allow_headers=["Authorization", "Content-Type", "Accept-Language", "Apollo-Require-Preflight"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "Accept-Language",
+                "Apollo-Require-Preflight",
+                "X-Request-ID",
+            ],
+            # Browsers may read these from cross-origin answers: tracing ids and rate-limit hints.
+            expose_headers=["X-Request-ID", "Retry-After"],
             max_age=600,
         ),
     ]
