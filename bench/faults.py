@@ -39,7 +39,8 @@ from typing import Any
 import httpx
 
 from bench.load import BENCH_DATABASE, PG_ADMIN_URL, _flush_redis, _postgres, server_figures
-from bench.trending import _free_port, _wait_ready
+from bench.loadgen import free_port
+from bench.trending import _wait_ready
 
 PASSWORD = "faults password 1"
 CACHED_QUERY = "query Cached($id: Int!) { movie(tmdbId: $id) { tmdbId title year runtime genres { name } } }"
@@ -293,7 +294,7 @@ async def main(arguments: argparse.Namespace) -> int:
     # (backoff is at most 2 s; a 429's Retry-After from the mock is 1 s), plus the limiter's wait.
     # An uncached movie with its IMDb rating makes two calls in a row (TMDb details, then OMDb).
     bound = 2 * (attempts * (connect + read) + (attempts - 1) * 2.0 + 1.0)
-    mock_port, server_port = _free_port(), _free_port()
+    mock_port, server_port = free_port(), free_port()
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         database_url = f"sqlite+aiosqlite:///{workdir / 'faults.db'}"

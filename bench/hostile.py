@@ -10,7 +10,6 @@ import asyncio
 import base64
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -18,11 +17,7 @@ import time
 
 import httpx
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from bench.loadgen import free_port
 
 
 def _cases() -> list[tuple[str, dict]]:
@@ -85,7 +80,7 @@ def _start(port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
 
 
 async def main() -> None:
-    port = _free_port()
+    port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
         env = {
             **os.environ,

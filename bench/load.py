@@ -39,8 +39,8 @@ from typing import Any
 
 import httpx
 
-from bench.loadgen import _check_loopback
-from bench.trending import _free_port, _wait_ready
+from bench.loadgen import _check_loopback, free_port
+from bench.trending import _wait_ready
 
 PASSWORD = "load test password 1"
 VICTIM_EMAIL = "load-victim@example.com"
@@ -362,7 +362,7 @@ async def server_figures(url: str) -> None:
 
 @contextlib.asynccontextmanager
 async def own_server(backend: str, workdir: Path, extra_env: dict[str, str]) -> AsyncIterator[str]:
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "REELGRAPH_ENV": "production",

@@ -13,7 +13,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,7 +22,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.loadgen import LoadResult, run_load
+from bench.loadgen import LoadResult, free_port, run_load
 
 TRENDING = "query Trending { trending(first: 50) { nodes { tmdbId title year posterUrl genres { name } } } }"
 RICH = (
@@ -32,14 +31,8 @@ RICH = (
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _start_reelgraph(workdir: Path, name: str, **env: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
+    port = free_port()
     environment = {
         **os.environ,
         "REELGRAPH_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / (name + '.db')}",
@@ -62,7 +55,7 @@ def _start_reelgraph(workdir: Path, name: str, **env: str) -> tuple[subprocess.P
 
 
 def _start_plain(body_file: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "bench.plain_server", str(body_file), str(port)])
     return process, f"http://127.0.0.1:{port}"
 

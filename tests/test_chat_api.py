@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from typing import Any
 
 import pytest
@@ -13,7 +12,7 @@ import websockets
 
 from reelgraph.app import create_app
 from reelgraph.config import Settings
-from tests.helpers import GraphQLClient, error_codes, register
+from tests.helpers import GraphQLClient, error_codes, free_port, register
 
 CHAT = """
 mutation Chat($m: String!, $s: ID, $v: [Int!], $l: String) {
@@ -141,14 +140,8 @@ async def test_hidden_movies_never_come_back(gql: GraphQLClient) -> None:
     assert again["movies"]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def test_chat_stream_over_a_real_websocket(settings: Settings) -> None:
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -24,6 +23,7 @@ from reelgraph.chat.filters import ChatFilterState
 from reelgraph.chat.llm import TOOL_NAME, ChatEngineError, LLMConfig, LLMEngine, filters_json_schema
 from reelgraph.chat.resolvers import CatalogEntityResolver
 from reelgraph.integrations.offline_catalog import OfflineCatalog
+from tests.helpers import free_port
 
 TOM_HANKS = 90002492
 MATRIX, INCEPTION, INTERSTELLAR, MEMENTO = 603, 27205, 157336, 77
@@ -83,16 +83,10 @@ def _completion(message: dict[str, Any], finish_reason: str) -> dict[str, Any]:
     }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def fake() -> Iterator[tuple[FakeOpenAI, str]]:
     server_state = FakeOpenAI()
-    port = _free_port()
+    port = free_port()
     config = uvicorn.Config(
         server_state.app(), host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=1
     )

@@ -8,7 +8,6 @@ import json
 import logging
 import os
 import random
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from reelgraph.observability.metrics import Metrics
 from reelgraph.observability.middleware import error_codes, parse_operation
 from reelgraph.observability.upstream_http import InstrumentedTransport, endpoint_label
 from tests.catalog_fixtures import Switch, catalog, isolated_app
+from tests.helpers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -352,14 +352,8 @@ def test_options_default_to_json_in_production() -> None:
 # -- the real command --------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_serve_writes_json_lines_with_request_ids(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "REELGRAPH_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'serve.db'}",

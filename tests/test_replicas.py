@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -29,7 +28,7 @@ import websockets
 
 from reelgraph.cache import NAMESPACE
 from reelgraph.services.cached import cache_key
-from tests.helpers import PASSWORD, unique_email
+from tests.helpers import PASSWORD, free_port, unique_email
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_URL = os.environ.get("REELGRAPH_REPLICAS_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -75,12 +74,6 @@ async def _flush_redis() -> None:
     client = redis.from_url(REDIS_URL)
     await client.flushdb()
     await client.aclose()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -185,7 +178,7 @@ async def cluster(
     replicas: list[Replica] = []
     try:
         for name in ("a", "b"):
-            port = _free_port()
+            port = free_port()
             log = logs / f"{name}.log"
             with log.open("wb") as handle:
                 process = await asyncio.create_subprocess_exec(
