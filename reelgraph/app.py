@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -41,6 +42,11 @@ def create_app(
             settings, mailer=mailer, tmdb_transport=tmdb_transport, omdb_transport=omdb_transport
         )
         app.state.services = services
+        if settings.freeze_startup_objects:
+            # What startup loaded (catalog, models, schema: ~300,000 objects) lives as long as the
+            # process; frozen, full garbage collections stop walking it (0.2-0.4 s pauses).
+            gc.collect()
+            gc.freeze()
         try:
             yield
         finally:

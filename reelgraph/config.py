@@ -75,7 +75,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_000_000
     max_query_depth: int = 12
     max_aliases: int = 30
+    max_field_repeats: int = 10  # one field or fragment selected in one selection set
     max_tokens: int = 2_000
+    # gc.freeze() once started; tests that start many apps in one process turn it off.
+    freeze_startup_objects: bool = True
+    # Valid documents kept parsed, bounded by their tokens (about 100 typical operations).
+    document_cache_tokens: int = 20_000
     max_query_cost: int = 50_000  # nodes an operation may return (reelgraph.schema.cost)
     graphiql: bool | None = None  # None: on in development, off in production
     introspection: bool | None = None  # None: on in development, off in production

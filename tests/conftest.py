@@ -64,6 +64,8 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
         # The suite sends thousands of requests from 127.0.0.1; tests/test_hardening_* use low limits.
         "rate_limit": "100000/minute",
         "auth_rate_limit": "100000/minute",
+        # Frozen objects are never collected: the suite starts hundreds of apps in one process.
+        "freeze_startup_objects": False,
     }
     values.update(overrides)
     return Settings(**values)

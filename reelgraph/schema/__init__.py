@@ -9,12 +9,8 @@ from graphql import GraphQLError, NoSchemaIntrospectionCustomRule
 from strawberry import relay
 from strawberry.extensions import (
     AddValidationRules,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
-    ValidationCache,
 )
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -26,8 +22,11 @@ from reelgraph.schema.analytics import AnalyticsQuery
 from reelgraph.schema.catalog import CatalogMutation, CatalogQuery
 from reelgraph.schema.chat import ChatMutation, ChatQuery, Subscription
 from reelgraph.schema.cost import CostAnalyzer, QueryCost
-from reelgraph.schema.errors import CodedErrors, ResponseCacheMarker, apply_code
+from reelgraph.schema.documents import DocumentCache, ValidatedDocuments
+from reelgraph.schema.errors import CodedErrors, ResponseCacheMarker, apply_code, mask_unexpected
 from reelgraph.schema.library import LibraryMutation
+from reelgraph.schema.shape_limits import ShapeLimits
+from reelgraph.schema.token_budget import TokenBudget
 from reelgraph.schema.types.catalog import GenreType, MovieType, PersonType
 from reelgraph.schema.types.chat import ChatSessionType
 from reelgraph.schema.types.library import InteractionType, ReviewType
@@ -38,10 +37,11 @@ class Schema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
-        # Parse errors can bypass extensions' post-processing: code them here too. Unexpected
-        # errors are logged and masked by CodedErrors; expected ones are not worth a traceback.
+        # Errors raised before execution (parse, validation, an extension's hook) skip CodedErrors'
+        # post-processing: code them here, and mask what nobody expected rather than leak it.
         for error in errors:
-            apply_code(error)
+            if not apply_code(error):
+                mask_unexpected(error)
 
 
 def build_schema(settings: Settings | None = None) -> Schema:
@@ -54,23 +54,25 @@ def build_schema(settings: Settings | None = None) -> Schema:
 
     query = merge_types("Query", (NodeQuery, AccountQuery, CatalogQuery, ChatQuery, AnalyticsQuery))
     mutation = merge_types("Mutation", (AccountMutation, LibraryMutation, ChatMutation, CatalogMutation))
-    # The limiters' rule classes are made once: ValidationCache keys on them, so rules made anew
-    # per request would make every validation a cache miss.
-    limit_rules = [
-        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
-    ]
-    if not settings.introspection_enabled:
-        limit_rules.append(NoSchemaIntrospectionCustomRule)  # __typename stays allowed
+    # Made once: the document cache keys on the rule classes, so rules made anew per request
+    # would make every validation a cache miss.
+    extra_rules = [] if settings.introspection_enabled else [NoSchemaIntrospectionCustomRule]
+    shape = ShapeLimits(
+        max_depth=settings.max_query_depth,
+        max_aliases=settings.max_aliases,
+        max_repeats=settings.max_field_repeats,
+    )
+    documents = DocumentCache(max_tokens=settings.document_cache_tokens)  # shared by all requests
     cost = CostAnalyzer(max_cost=settings.max_query_cost)  # one per schema: its cache is shared
     # Factories, not instances: Strawberry makes fresh extension objects per request.
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         CodedErrors,
         ResponseCacheMarker,
+        # The fast count first; graphql-core's exact one for what gets through.
+        lambda: TokenBudget(settings.max_tokens),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-        lambda: ParserCache(maxsize=512),
-        lambda: AddValidationRules(limit_rules),
-        lambda: ValidationCache(maxsize=512),
+        lambda: AddValidationRules(extra_rules),  # __typename stays allowed without introspection
+        lambda: ValidatedDocuments(documents, shape),
         # on_execute, in this order: the cost (CPU only) before the limits (a storage round trip).
         lambda: QueryCost(cost),
         RateLimitExtension,

@@ -53,6 +53,16 @@ def _code_for(error: GraphQLError) -> str | None:
     return None
 
 
+MASKED_MESSAGE = "Internal server error."
+
+
+def mask_unexpected(error: GraphQLError) -> None:
+    """Logs an unexpected error and rewrites it in place as a bare INTERNAL_SERVER_ERROR."""
+    log.error("unexpected error at %s", error.path, exc_info=error.original_error or error)
+    error.message = MASKED_MESSAGE
+    error.extensions = {"code": ErrorCode.INTERNAL_SERVER_ERROR.value}
+
+
 class CodedErrors(MaskErrors):
     """Gives every top-level error an extensions.code; masks and logs unexpected exceptions.
 
@@ -60,7 +70,7 @@ class CodedErrors(MaskErrors):
     """
 
     def __init__(self) -> None:
-        super().__init__(error_message="Internal server error.")
+        super().__init__(error_message=MASKED_MESSAGE)
 
     def on_operation(self) -> Iterator[None]:
         # MaskErrors only looks at execution results; parse and validation failures come back as
