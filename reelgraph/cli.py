@@ -29,7 +29,12 @@ def _serve(args: argparse.Namespace) -> int:
         # Development applies pending migrations itself; production runs `reelgraph migrate` as a deploy step.
         upgrade_to_head(settings.database_url)
     uvicorn.run(
-        create_app(settings), host=args.host, port=args.port, log_level=args.log_level, proxy_headers=True
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        proxy_headers=True,
+        timeout_keep_alive=settings.keep_alive_seconds,
     )
     return 0
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -10,18 +14,29 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 # argon2-cffi's defaults follow RFC 9106's low-memory recommendation (argon2id, 64 MiB, t=3).
 _hasher = PasswordHasher()
 
+# Hashing is deliberately slow CPU work (and 64 MiB a hash): it runs off the event loop, in a pool
+# of its own sized to half the cores, so a burst of sign-ins queues there instead of taking every
+# core and the default pool that recommendations and mail share.
+_pool = ThreadPoolExecutor(max_workers=max(1, (os.cpu_count() or 2) // 2), thread_name_prefix="argon2")
+
+T = TypeVar("T")
+
+
+async def _in_pool(function: Callable[..., T], *args: str) -> T:
+    return await asyncio.get_running_loop().run_in_executor(_pool, function, *args)
+
+
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256
 
 
 async def hash_password(password: str) -> str:
-    # Hashing is deliberately slow CPU work: keep it off the event loop.
-    return await asyncio.to_thread(_hasher.hash, password)
+    return await _in_pool(_hasher.hash, password)
 
 
 async def verify_password(password_hash: str, password: str) -> bool:
     try:
-        return await asyncio.to_thread(_hasher.verify, password_hash, password)
+        return await _in_pool(_hasher.verify, password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
