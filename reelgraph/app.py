@@ -13,6 +13,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
+from reelgraph.admission import AdmissionControl
 from reelgraph.config import Settings, get_settings
 from reelgraph.graphiql import STATIC_DIR, STATIC_PATH
 from reelgraph.http import BodySizeLimit, GraphQLView, health, ready
@@ -84,6 +85,12 @@ def create_app(
             # Browsers may read these from cross-origin answers: tracing ids and rate-limit hints.
             expose_headers=["X-Request-ID", "Retry-After"],
             max_age=600,
+        ),
+        # Innermost: a 503 for a busy server still gets CORS and security headers.
+        Middleware(
+            AdmissionControl,
+            max_in_flight=settings.max_in_flight,
+            max_wait_seconds=settings.max_queue_seconds,
         ),
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     # balancers keep idle connections (httpx 5 s, many balancers 60 s), so that they close first:
     # a server closing a connection just as the client reuses it fails that request.
     keep_alive_seconds: int = 75
+    # GraphQL HTTP requests run at once (0: no limit); the others queue, first come first served,
+    # and are refused with 503 + RATE_LIMITED after waiting this long (reelgraph.admission).
+    max_in_flight: int = 32
+    max_queue_seconds: float = 10.0
     max_query_depth: int = 12
     max_aliases: int = 30
     max_field_repeats: int = 10  # one field or fragment selected in one selection set
