@@ -83,16 +83,10 @@ class CodedErrors(MaskErrors):
         self._process_result(getattr(result, "initial_result", None) or result)
 
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
-        processed: list[GraphQLError] = []
         for error in errors:
-            if apply_code(error):
-                processed.append(error)
-                continue
-            log.error("unexpected error at %s", error.path, exc_info=error.original_error)
-            masked = self.anonymise_error(error)
-            masked.extensions = {"code": ErrorCode.INTERNAL_SERVER_ERROR.value}
-            processed.append(masked)
-        return processed
+            if not apply_code(error):
+                mask_unexpected(error)
+        return errors
 
 
 class ResponseCacheMarker(SchemaExtension):
