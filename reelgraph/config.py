@@ -90,6 +90,8 @@ class Settings(BaseSettings):
     # Valid documents kept parsed, bounded by their tokens (about 100 typical operations).
     document_cache_tokens: int = 20_000
     max_query_cost: int = 50_000  # nodes an operation may return (reelgraph.schema.cost)
+    # TMDb/OMDb lookups the shared cache cannot answer, per operation (services.upstream_budget).
+    max_upstream_calls: int = 250
     graphiql: bool | None = None  # None: on in development, off in production
     introspection: bool | None = None  # None: on in development, off in production
     # Requests per signed-in user or else per address; account mutations per address.

@@ -74,7 +74,7 @@ def build_schema(settings: Settings | None = None) -> Schema:
         lambda: AddValidationRules(extra_rules),  # __typename stays allowed without introspection
         lambda: ValidatedDocuments(documents, shape),
         # on_execute, in this order: the cost (CPU only) before the limits (a storage round trip).
-        lambda: QueryCost(cost),
+        lambda: QueryCost(cost, settings.max_upstream_calls),
         RateLimitExtension,
     ]
     return Schema(

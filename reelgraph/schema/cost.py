@@ -48,6 +48,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from reelgraph.errors import ApiError, ErrorCode
+from reelgraph.services.upstream_budget import upstream_budget
 
 DEFAULT_PAGE_SIZE = 20  # `first` absent, null, and without a schema default (resolvers use 20 too)
 DEFAULT_LIST_SIZE = 10  # a list of objects without `first`
@@ -229,12 +230,14 @@ class _Walk:
 
 
 class QueryCost(SchemaExtension):
-    """Refuses operations over the cost limit before they run, and reports every cost in
-    `extensions.cost`. Pass a factory: `lambda: QueryCost(analyzer)`."""
+    """Refuses operations over the cost limit before they run, reports every cost in
+    `extensions.cost`, and gives the operation its budget of upstream lookups. Pass a factory:
+    `lambda: QueryCost(analyzer, max_upstream_calls)`."""
 
-    def __init__(self, analyzer: CostAnalyzer) -> None:
+    def __init__(self, analyzer: CostAnalyzer, max_upstream_calls: int | None = None) -> None:
         super().__init__()
         self.analyzer = analyzer
+        self.max_upstream_calls = max_upstream_calls
         self.cost: int | None = None
 
     def on_execute(self) -> Iterator[None]:
@@ -250,7 +253,12 @@ class QueryCost(SchemaExtension):
                 request.state.graphql_cost = cost  # the HTTP view registers persisted queries on this
             if cost > self.analyzer.max_cost:
                 reject(ec, QueryTooComplex(cost, self.analyzer.max_cost))
-        yield
+        if self.max_upstream_calls is None:
+            yield
+            return
+        # Nodes are not upstream calls: those have a budget of their own while resolvers run.
+        with upstream_budget(self.max_upstream_calls):
+            yield
 
     def get_results(self) -> dict[str, Any]:
         return {} if self.cost is None else {"cost": self.cost}

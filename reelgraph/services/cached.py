@@ -18,6 +18,7 @@ from aiocache import BaseCache
 
 from reelgraph.errors import UpstreamUnavailableError
 from reelgraph.integrations.errors import UpstreamUnavailable
+from reelgraph.services.upstream_budget import UpstreamBudgetExceeded, spend_upstream
 
 log = logging.getLogger("reelgraph.cache")
 
@@ -49,6 +50,11 @@ class CachedFetcher:
         self.misses += 1
         try:
             value = await self._single_flight(key, fetch)
+        except UpstreamBudgetExceeded:
+            if entry is not None:  # out of lookups for this operation: a stale copy will do
+                self.stale_served += 1
+                return entry["value"]
+            raise
         except UpstreamUnavailable as exc:
             if entry is not None:
                 # Better an old answer than none: the upstream is down, the data rarely changes.
@@ -95,6 +101,7 @@ class CachedFetcher:
         pending = self._in_flight.get(key)
         if pending is not None:
             return await asyncio.shield(pending)
+        spend_upstream()  # before the shared future: another request never inherits this refusal
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._in_flight[key] = future
         try:

@@ -25,6 +25,7 @@ from reelgraph.persistence import catalog_mirror as mirror
 from reelgraph.persistence.engine import write_transaction
 from reelgraph.persistence.models import Movie as MovieRow
 from reelgraph.services.cached import CachedFetcher, cache_key
+from reelgraph.services.upstream_budget import spend_upstream
 
 log = logging.getLogger("reelgraph.catalog")
 
@@ -135,6 +136,7 @@ class CatalogService:
                     results[tmdb_id] = _scores_from_row(row)
                     await self._remember_omdb(wanted.pop(tmdb_id), results[tmdb_id])
         if wanted:
+            spend_upstream(len(wanted))  # all of them or none: one batch, one answer
             fetched = await asyncio.gather(*(self._fetch_omdb(t, i) for t, i in wanted.items()))
             results.update(zip(wanted, fetched, strict=True))
         return [results.get(tmdb_id) for tmdb_id, _ in movies]
