@@ -41,7 +41,9 @@ def _cases(round_: int) -> list[tuple[str, dict]]:
         "{ title } } } } } }" + tag
     )
     repeated = "{ " + "movie(tmdbId: 603) { title } " * 200 + "}" + tag
-    comments = "{ __typename }" + "\n#" * 100_000 + tag
+    comments = "{ __typename }" + "\n#" * 9_000 + tag  # 18 KB: under the length limit
+    long_string = '{ search(query: "' + "a" * 900_000 + '") { totalCount } }' + tag
+    unclosed = '{ search(query: "' + '\\"' * 9_000 + tag  # escaped quotes, never closed: 18 KB
     none_header = (
         base64.urlsafe_b64encode(json.dumps({"alg": "none", "typ": "JWT"}).encode()).rstrip(b"=").decode()
     )
@@ -58,7 +60,9 @@ def _cases(round_: int) -> list[tuple[str, dict]]:
         ("1,000 aliases", {"json": {"query": aliases}}),
         ("fragment bomb (10^9 aliases)", {"json": {"query": _fragment_bomb(10, 10) + tag}}),
         ("same field 200 times", {"json": {"query": repeated}}),
-        ("100,000 comments", {"json": {"query": comments}}),
+        ("9,000 comments", {"json": {"query": comments}}),
+        ("one 900 KB string", {"json": {"query": long_string}}),
+        ("18 KB unclosed string", {"json": {"query": unclosed}}),
         (
             "5 MB body",
             {

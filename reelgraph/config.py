@@ -85,6 +85,7 @@ class Settings(BaseSettings):
     max_aliases: int = 30
     max_field_repeats: int = 10  # one field or fragment selected in one selection set
     max_tokens: int = 2_000
+    max_query_length: int = 20_000  # characters of GraphQL document; long values go in variables
     # gc.freeze() once started; tests that start many apps in one process turn it off.
     freeze_startup_objects: bool = True
     # Valid documents kept parsed, bounded by their tokens (about 100 typical operations).

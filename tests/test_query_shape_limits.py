@@ -142,6 +142,34 @@ async def test_too_many_tokens_are_refused_where_graphql_core_would_stop(gql: Gr
     ]
 
 
+@pytest.mark.parametrize(
+    "document",
+    [
+        " " * 19_000 + "?",  # a stray character after a long run of whitespace
+        '{ search(query: "' + '\\"' * 9_000 + " }",  # a string of escaped quotes, never closed
+        '"""' + "a" * 19_000,  # a block string never closed
+    ],
+)
+async def test_malformed_documents_are_refused_with_a_code(gql: GraphQLClient, document: str) -> None:
+    # Shapes that once made the fast token count quadratic (seconds for 40 KB; bench.hostile
+    # times them): still refused, by graphql-core's own error, under the length limit.
+    body = await gql(document)
+    assert error_codes(body) == ["GRAPHQL_PARSE_FAILED"]
+
+
+async def test_documents_over_the_length_limit_are_refused(gql: GraphQLClient) -> None:
+    body = await gql('{ search(query: "' + "a" * 30_000 + '") { totalCount } }')
+    assert error_codes(body) == ["GRAPHQL_PARSE_FAILED"]
+    assert body["errors"][0]["message"] == (
+        "Syntax Error: Document is longer than 20000 characters. Parsing aborted; "
+        "send long values as variables."
+    )
+    # Up to the limit is fine, even when most of it is one comment.
+    padded = "{ __typename } #"
+    fine = await gql(padded + "x" * (20_000 - len(padded)))
+    assert fine["data"] == {"__typename": "Query"}
+
+
 def test_errors_nobody_expected_are_masked_even_before_execution() -> None:
     schema = build_schema()
     error = GraphQLError("'secret_table'", original_error=KeyError("secret_table"))

@@ -69,7 +69,7 @@ def build_schema(settings: Settings | None = None) -> Schema:
         CodedErrors,
         ResponseCacheMarker,
         # The fast count first; graphql-core's exact one for what gets through.
-        lambda: TokenBudget(settings.max_tokens),
+        lambda: TokenBudget(settings.max_tokens, settings.max_query_length),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: AddValidationRules(extra_rules),  # __typename stays allowed without introspection
         lambda: ValidatedDocuments(documents, shape),
