@@ -105,9 +105,11 @@ async def test_aliases_are_limited(gql: GraphQLClient) -> None:
 
 
 async def test_tokens_are_limited(gql: GraphQLClient) -> None:
-    body = await gql("{ " + "__typename " * 3000 + "}")
+    body = await gql("{ " + "a " * 3000 + "}")  # 6 KB: under the length limit
     assert body["data"] is None
     assert "token" in body["errors"][0]["message"].lower()
+    longer = await gql("{ " + "__typename " * 3000 + "}")  # 33 KB: over it
+    assert "longer than 20000 characters" in longer["errors"][0]["message"]
 
 
 async def test_cors_allows_configured_origin_only(client: httpx.AsyncClient) -> None:
