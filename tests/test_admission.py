@@ -42,7 +42,7 @@ async def test_requests_over_the_limit_wait_and_run_in_arrival_order() -> None:
         calls = []
         for n in range(5):
             calls.append(asyncio.create_task(http.get("/graphql", params={"n": str(n)})))
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(0.05)
         assert started == ["0", "1"]  # two run, three wait
         # Health checks are never queued.
         assert (await http.get("/health")).status_code == 200
@@ -56,7 +56,7 @@ async def test_a_request_that_would_wait_too_long_is_refused_at_once() -> None:
     app, gate, _ = gated_app(max_in_flight=1, max_wait_seconds=0.2)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as http:
         first = asyncio.create_task(http.get("/graphql", params={"n": "0"}))
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)
         refused = await http.get("/graphql", params={"n": "1"})
         assert refused.status_code == 503
         assert refused.headers["retry-after"] == "2"

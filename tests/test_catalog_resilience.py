@@ -179,10 +179,12 @@ async def test_a_429_retry_after_is_honoured(settings: Settings) -> None:
 
 
 async def test_the_breaker_opens_after_repeated_failures_and_recovers(settings: Settings) -> None:
+    # Margins wide enough for a slow, shared machine: a down upstream answers after 1 s, and the
+    # circuit stays open 2 s, far longer than the few fast requests checked while it is open.
     tmdb = Switch(create_tmdb_app(catalog()))
-    tmdb.delay = 0.2
+    tmdb.delay = 1.0
     async with isolated_app(
-        settings, tmdb=tmdb, upstream_breaker_recovery_seconds=0.3, **FAST_FAILURE
+        settings, tmdb=tmdb, upstream_breaker_recovery_seconds=2.0, **FAST_FAILURE
     ) as env:
         tmdb.down = True
         for _ in range(2):
@@ -203,7 +205,7 @@ async def test_the_breaker_opens_after_repeated_failures_and_recovers(settings: 
         tmdb.down = False  # the upstream is back, but the circuit stays open until its recovery time
         assert error_codes(await env.gql(TRENDING, {"first": 3})) == ["UPSTREAM_UNAVAILABLE"]
         assert tmdb.calls[TRENDING_PATH] == reached
-        await asyncio.sleep(0.35)
+        await asyncio.sleep(2.1)
         recovered = await env.gql(TRENDING, {"first": 3})
         assert "errors" not in recovered and len(ids(recovered["data"]["trending"])) == 3
         assert tmdb.calls[TRENDING_PATH] == reached + 1

@@ -1,7 +1,7 @@
 """UpstreamPolicy: retries, Retry-After, 404/401/4xx handling, circuit breaker, rate limit.
 
 No network and no wall-clock assertions: httpx.MockTransport scripts the upstream,
-backoff sleeps are recorded instead of awaited, and the breaker recovery time is 50 ms.
+backoff sleeps are recorded instead of awaited, and the breaker recovery time is 0.4 s.
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ def fast_config(**overrides: Any) -> PolicyConfig:
         "rate_limit_per_second": 10_000.0,
         "rate_limit_burst": 10_000,
         "breaker_failure_threshold": 3,
-        "breaker_recovery_time": 0.05,
+        "breaker_recovery_time": 0.4,  # long enough that "open" checks never race it
     }
     values.update(overrides)
     return PolicyConfig(**values)
@@ -333,7 +333,7 @@ async def test_breaker_opens_fails_fast_then_recovers(caplog: pytest.LogCaptureF
     assert upstream.calls == 9  # no transport call while open
     assert policy.short_circuits == 1
 
-    await asyncio.sleep(0.08)  # past the 50 ms recovery time
+    await asyncio.sleep(0.45)  # past the 0.4 s recovery time
     assert policy.breaker_state == "half-open"
     upstream.steps = [ok({"back": True})]
     assert await policy.get_json(client, "/movie/603") == {"back": True}
@@ -347,7 +347,7 @@ async def test_half_open_failure_reopens() -> None:
     policy, client, _ = make(upstream, max_attempts=1)
 
     await _trip(policy, client, 3)
-    await asyncio.sleep(0.08)
+    await asyncio.sleep(0.45)
     with pytest.raises(UpstreamUnavailable, match="HTTP 500"):
         await policy.get_json(client, "/movie/603")  # the probe reaches the upstream and fails
     assert upstream.calls == 4
@@ -367,7 +367,7 @@ async def test_half_open_lets_a_single_probe_through() -> None:
     upstream = Upstream(status(500))
     policy, client, _ = make(upstream, max_attempts=1)
     await _trip(policy, client, 3)
-    await asyncio.sleep(0.08)
+    await asyncio.sleep(0.45)
 
     upstream.steps = [slow_ok]
     probe = asyncio.create_task(policy.get_json(client, "/movie/603"))
