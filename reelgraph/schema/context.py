@@ -95,6 +95,9 @@ class Context:
             self._viewer_task = asyncio.ensure_future(
                 resolve_viewer(self._authorization(), self.services.codec, self.services.sessions)
             )
+            # Its error reaches every resolver that awaits it; when those were all cancelled first
+            # (another field failed), retrieving it here keeps asyncio from logging it as lost.
+            self._viewer_task.add_done_callback(lambda task: task.cancelled() or task.exception())
         return await asyncio.shield(self._viewer_task)
 
     def _authorization(self) -> str | None:
