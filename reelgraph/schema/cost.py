@@ -234,7 +234,7 @@ class QueryCost(SchemaExtension):
     `extensions.cost`, and gives the operation its budget of upstream lookups. Pass a factory:
     `lambda: QueryCost(analyzer, max_upstream_calls)`."""
 
-    def __init__(self, analyzer: CostAnalyzer, max_upstream_calls: int | None = None) -> None:
+    def __init__(self, analyzer: CostAnalyzer, max_upstream_calls: int) -> None:
         super().__init__()
         self.analyzer = analyzer
         self.max_upstream_calls = max_upstream_calls
@@ -253,9 +253,6 @@ class QueryCost(SchemaExtension):
                 request.state.graphql_cost = cost  # the HTTP view registers persisted queries on this
             if cost > self.analyzer.max_cost:
                 reject(ec, QueryTooComplex(cost, self.analyzer.max_cost))
-        if self.max_upstream_calls is None:
-            yield
-            return
         # Nodes are not upstream calls: those have a budget of their own while resolvers run.
         with upstream_budget(self.max_upstream_calls):
             yield
