@@ -15,13 +15,13 @@ from starlette.applications import Starlette
 from strawberry.relay import GlobalID
 
 from reelgraph.persistence.models import (
-    Interaction,
-    Preference,
-    Rating,
-    RefreshToken,
-    Review,
-    UserRole,
-    WatchEvent,
+    InteractionRow,
+    PreferenceRow,
+    RatingRow,
+    RefreshTokenRow,
+    ReviewRow,
+    UserRoleRow,
+    WatchEventRow,
 )
 from tests.helpers import GraphQLClient, register
 
@@ -120,13 +120,13 @@ def rule_violations(kinds: list[str] | set[str]) -> list[str]:
 
 
 USER_TABLES = {
-    "interactions": Interaction,
-    "ratings": Rating,
-    "reviews": Review,
-    "watch_events": WatchEvent,
-    "preferences": Preference,
-    "refresh_tokens": RefreshToken,
-    "user_roles": UserRole,
+    "interactions": InteractionRow,
+    "ratings": RatingRow,
+    "reviews": ReviewRow,
+    "watch_events": WatchEventRow,
+    "preferences": PreferenceRow,
+    "refresh_tokens": RefreshTokenRow,
+    "user_roles": UserRoleRow,
 }
 
 
@@ -144,7 +144,9 @@ async def interaction_rows(app: Starlette, user_pk: int, movie: int) -> list[str
     """The kinds stored for one user and movie, duplicates included."""
     async with app.state.services.sessions() as session:
         rows = await session.execute(
-            select(Interaction.kind).where(Interaction.user_id == user_pk, Interaction.movie_id == movie)
+            select(InteractionRow.kind).where(
+                InteractionRow.user_id == user_pk, InteractionRow.movie_id == movie
+            )
         )
         return sorted(rows.scalars())
 
@@ -152,6 +154,6 @@ async def interaction_rows(app: Starlette, user_pk: int, movie: int) -> list[str
 async def rating_rows(app: Starlette, user_pk: int, movie: int) -> list[float]:
     async with app.state.services.sessions() as session:
         rows = await session.execute(
-            select(Rating.value).where(Rating.user_id == user_pk, Rating.movie_id == movie)
+            select(RatingRow.value).where(RatingRow.user_id == user_pk, RatingRow.movie_id == movie)
         )
         return list(rows.scalars())

@@ -11,7 +11,7 @@ import jwt
 import pytest
 from argon2 import PasswordHasher
 
-from reelgraph.persistence.models import User
+from reelgraph.persistence.models import UserRow
 from tests.conftest import RecordingMailer
 from tests.helpers import PASSWORD, REGISTER, GraphQLClient, error_codes, register, unique_email
 
@@ -339,9 +339,11 @@ async def test_login_rehashes_when_parameters_change(gql: GraphQLClient, app: An
     from sqlalchemy import select, update
 
     async with sessions.begin() as session:
-        await session.execute(update(User).where(User.email == email).values(password_hash=weak_hash))
+        await session.execute(update(UserRow).where(UserRow.email == email).values(password_hash=weak_hash))
     assert (await login(gql, email))["errors"] == []
     async with sessions() as session:
-        stored = (await session.execute(select(User.password_hash).where(User.email == email))).scalar_one()
+        stored = (
+            await session.execute(select(UserRow.password_hash).where(UserRow.email == email))
+        ).scalar_one()
     assert stored != weak_hash and "m=65536" in stored
     assert (await login(gql, email))["errors"] == []

@@ -136,7 +136,7 @@ async def test_the_last_admin_cannot_be_removed(gql: GraphQLClient, app: Any) ->
     services = app.state.services
     from sqlalchemy import select
 
-    from reelgraph.persistence.models import Role, UserRole
+    from reelgraph.persistence.models import RoleRow, UserRoleRow
 
     # Demote every existing admin but one fresh admin, then try to remove that one.
     solo = await register(gql, name="Solo")
@@ -145,9 +145,9 @@ async def test_the_last_admin_cannot_be_removed(gql: GraphQLClient, app: Any) ->
     solo_id = int(GlobalID.from_id(solo["user"]["id"]).node_id)
     await services.admin.assign_role(solo_id, "ADMIN")
     async with services.sessions() as session:
-        admin_role = (await session.execute(select(Role.id).where(Role.name == "ADMIN"))).scalar_one()
+        admin_role = (await session.execute(select(RoleRow.id).where(RoleRow.name == "ADMIN"))).scalar_one()
         admins = (
-            (await session.execute(select(UserRole.user_id).where(UserRole.role_id == admin_role)))
+            (await session.execute(select(UserRoleRow.user_id).where(UserRoleRow.role_id == admin_role)))
             .scalars()
             .all()
         )

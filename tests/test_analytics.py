@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.relay import GlobalID
 
 from reelgraph.errors import BadUserInput
-from reelgraph.persistence.models import Interaction, Movie, Rating, User, WatchEvent
+from reelgraph.persistence.models import InteractionRow, MovieRow, RatingRow, UserRow, WatchEventRow
 from reelgraph.services.analytics import AnalyticsService, DayCount, MovieTally
 from tests.helpers import GraphQLClient, error_codes, register, unique_email
 
@@ -55,7 +55,7 @@ class Rows:
             insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
             rows = [{"tmdb_id": i, "title": f"Movie {i}", "updated_at": datetime.now(UTC)} for i in tmdb_ids]
             await session.execute(
-                insert(Movie).values(rows).on_conflict_do_nothing(index_elements=["tmdb_id"])
+                insert(MovieRow).values(rows).on_conflict_do_nothing(index_elements=["tmdb_id"])
             )
 
     async def unknown_movie(self) -> int:
@@ -66,7 +66,7 @@ class Rows:
     async def user(self, created_at: datetime | None = None) -> int:
         created_at = created_at or datetime.now(UTC)
         async with self.sessions.begin() as session:
-            row = User(
+            row = UserRow(
                 email=unique_email("analytics"),
                 name="Analytics",
                 password_hash="not-a-hash",
@@ -88,7 +88,7 @@ class Rows:
         key = None if user_id is not None else self.anonymous_key
         await self.add(
             *(
-                WatchEvent(user_id=user_id, anonymous_key=key, movie_id=movie_id, watched_at=at)
+                WatchEventRow(user_id=user_id, anonymous_key=key, movie_id=movie_id, watched_at=at)
                 for _ in range(count)
             )
         )
@@ -96,16 +96,18 @@ class Rows:
     async def ratings(self, movie_id: int, count: int, at: datetime) -> None:
         users = [await self.user(at) for _ in range(count)]
         await self.add(
-            *(Rating(user_id=u, movie_id=movie_id, value=4.0, created_at=at, updated_at=at) for u in users)
+            *(RatingRow(user_id=u, movie_id=movie_id, value=4.0, created_at=at, updated_at=at) for u in users)
         )
 
     async def cleanup(self) -> None:
         async with self.sessions.begin() as session:
             if self.user_ids:
-                await session.execute(delete(User).where(User.id.in_(self.user_ids)))
-            await session.execute(delete(WatchEvent).where(WatchEvent.anonymous_key == self.anonymous_key))
+                await session.execute(delete(UserRow).where(UserRow.id.in_(self.user_ids)))
+            await session.execute(
+                delete(WatchEventRow).where(WatchEventRow.anonymous_key == self.anonymous_key)
+            )
             if self.own_movies:
-                await session.execute(delete(Movie).where(Movie.tmdb_id.in_(self.own_movies)))
+                await session.execute(delete(MovieRow).where(MovieRow.tmdb_id.in_(self.own_movies)))
 
 
 @pytest.fixture
@@ -186,17 +188,21 @@ async def test_daily_active_users_counts_each_user_once_per_day(
     await rows.watches(MATRIX, noon(day, 1), user_id=both)
     await rows.watches(RELOADED, noon(day, 1), user_id=both)
     await rows.add(
-        Rating(user_id=both, movie_id=MATRIX, value=5, created_at=noon(day, 1), updated_at=noon(day, 1))
+        RatingRow(user_id=both, movie_id=MATRIX, value=5, created_at=noon(day, 1), updated_at=noon(day, 1))
     )
-    await rows.add(Interaction(user_id=both, movie_id=MATRIX, kind="SEEN", created_at=noon(day, 3)))
+    await rows.add(InteractionRow(user_id=both, movie_id=MATRIX, kind="SEEN", created_at=noon(day, 3)))
     # Rated long ago, re-rated two days ago: active on the day of the update.
     rerated = await rows.user(noon(day, 60))
     await rows.add(
-        Rating(user_id=rerated, movie_id=RELOADED, value=3, created_at=noon(day, 40), updated_at=noon(day, 2))
+        RatingRow(
+            user_id=rerated, movie_id=RELOADED, value=3, created_at=noon(day, 40), updated_at=noon(day, 2)
+        )
     )
     liked = await rows.user(noon(day, 60))
-    await rows.add(Interaction(user_id=liked, movie_id=MATRIX, kind="WATCHLIST", created_at=noon(day, 1)))
-    await rows.add(Interaction(user_id=liked, movie_id=RELOADED, kind="WATCHLIST", created_at=noon(day, 1)))
+    await rows.add(InteractionRow(user_id=liked, movie_id=MATRIX, kind="WATCHLIST", created_at=noon(day, 1)))
+    await rows.add(
+        InteractionRow(user_id=liked, movie_id=RELOADED, kind="WATCHLIST", created_at=noon(day, 1))
+    )
     await rows.watches(MATRIX, noon(day, 1), count=3)  # anonymous: never an active user
 
     active = await service.daily_active_users(5, today=day)
@@ -334,12 +340,12 @@ async def test_counts_follow_new_rows(gql: GraphQLClient, admin: str, rows: Rows
     # Active today by a watch event and a rating, and three days ago by an interaction.
     both = await rows.user(now)
     await rows.watches(MATRIX, now, user_id=both)
-    await rows.add(Rating(user_id=both, movie_id=MATRIX, value=4.5, created_at=now, updated_at=now))
-    await rows.add(Interaction(user_id=both, movie_id=RELOADED, kind="SEEN", created_at=noon(today, 3)))
+    await rows.add(RatingRow(user_id=both, movie_id=MATRIX, value=4.5, created_at=now, updated_at=now))
+    await rows.add(InteractionRow(user_id=both, movie_id=RELOADED, kind="SEEN", created_at=noon(today, 3)))
     # Created four days ago, active only by re-rating two days ago (the rating itself is older).
     rerated = await rows.user(noon(today, 4))
     await rows.add(
-        Rating(
+        RatingRow(
             user_id=rerated,
             movie_id=RELOADED,
             value=2,

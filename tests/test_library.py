@@ -16,7 +16,14 @@ from sqlalchemy.exc import IntegrityError
 from starlette.applications import Starlette
 from strawberry.relay import GlobalID
 
-from reelgraph.persistence.models import Interaction, Movie, MovieGenre, Rating, Review, WatchEvent
+from reelgraph.persistence.models import (
+    InteractionRow,
+    MovieGenreRow,
+    MovieRow,
+    RatingRow,
+    ReviewRow,
+    WatchEventRow,
+)
 from tests.helpers import GraphQLClient, error_codes
 from tests.library_fixtures import (
     RATE,
@@ -234,17 +241,17 @@ async def test_first_touch_mirrors_the_movie_with_its_genres_in_order(
     # library can write it back.
     async with app.state.services.sessions.begin() as session:
         assert (
-            await session.execute(select(func.count()).where(Interaction.movie_id == GOOD_GERMAN))
+            await session.execute(select(func.count()).where(InteractionRow.movie_id == GOOD_GERMAN))
         ).scalar_one() == 0
-        await session.execute(delete(Movie).where(Movie.tmdb_id == GOOD_GERMAN))
+        await session.execute(delete(MovieRow).where(MovieRow.tmdb_id == GOOD_GERMAN))
     user = await member(gql)
     assert (await set_kind(gql, user, GOOD_GERMAN, "WATCH_LATER"))["errors"] == []
     async with app.state.services.sessions() as session:
-        row = await session.get(Movie, GOOD_GERMAN)
+        row = await session.get(MovieRow, GOOD_GERMAN)
         genres = await session.execute(
-            select(MovieGenre.genre_id, MovieGenre.position)
-            .where(MovieGenre.movie_id == GOOD_GERMAN)
-            .order_by(MovieGenre.position)
+            select(MovieGenreRow.genre_id, MovieGenreRow.position)
+            .where(MovieGenreRow.movie_id == GOOD_GERMAN)
+            .order_by(MovieGenreRow.position)
         )
         mirrored = list(genres)
     assert row is not None and row.title == "The Good German" and row.runtime == facts["runtime"]
@@ -413,7 +420,7 @@ async def test_review_input_is_validated_and_nothing_is_written(gql: GraphQLClie
         "INVALID_RATING",
     ]
     async with app.state.services.sessions() as session:
-        stored = await session.get(Review, pk_of(review["id"]))
+        stored = await session.get(ReviewRow, pk_of(review["id"]))
     assert stored is not None and stored.body == "Dreamy" and stored.rating is None
 
 
@@ -436,7 +443,7 @@ async def test_bad_review_ids(gql: GraphQLClient) -> None:
 
 async def anonymous_views(app: Starlette, movie: int) -> int:
     async with app.state.services.sessions() as session:
-        query = select(func.count()).where(WatchEvent.movie_id == movie, WatchEvent.user_id.is_(None))
+        query = select(func.count()).where(WatchEventRow.movie_id == movie, WatchEventRow.user_id.is_(None))
         return (await session.execute(query)).scalar_one()  # type: ignore[no-any-return]
 
 
@@ -485,7 +492,7 @@ async def test_anonymous_views_are_recorded_once_per_address(gql: GraphQLClient,
     async with app.state.services.sessions() as session:
         keys = (
             await session.execute(
-                select(WatchEvent.anonymous_key).where(WatchEvent.movie_id == ANONYMOUSLY_VIEWED)
+                select(WatchEventRow.anonymous_key).where(WatchEventRow.movie_id == ANONYMOUSLY_VIEWED)
             )
         ).scalars()
         assert all(key and "10.1.2.3" not in key and "127.0.0.1" not in key for key in keys)
@@ -760,8 +767,8 @@ async def test_unknown_movie_ids_are_user_errors_and_write_nothing(
         "watch_events": 0,
     }
     async with app.state.services.sessions() as session:
-        assert await session.get(Movie, UNKNOWN_MOVIE) is None
-        orphans = select(func.count()).where(WatchEvent.movie_id.in_([UNKNOWN_MOVIE, 0, -603]))
+        assert await session.get(MovieRow, UNKNOWN_MOVIE) is None
+        orphans = select(func.count()).where(WatchEventRow.movie_id.in_([UNKNOWN_MOVIE, 0, -603]))
         assert (await session.execute(orphans)).scalar_one() == 0
 
 
@@ -774,9 +781,9 @@ async def test_uniqueness_is_enforced_by_the_database(gql: GraphQLClient, app: S
     await rate(gql, user, REVOLUTIONS, 3.0)
     await create_review(gql, user, "Once", movie=REVOLUTIONS)
     for duplicate in (
-        Interaction(user_id=user.pk, movie_id=REVOLUTIONS, kind="LIKED"),
-        Rating(user_id=user.pk, movie_id=REVOLUTIONS, value=1.0),
-        Review(user_id=user.pk, movie_id=REVOLUTIONS, body="Twice"),
+        InteractionRow(user_id=user.pk, movie_id=REVOLUTIONS, kind="LIKED"),
+        RatingRow(user_id=user.pk, movie_id=REVOLUTIONS, value=1.0),
+        ReviewRow(user_id=user.pk, movie_id=REVOLUTIONS, body="Twice"),
     ):
         with pytest.raises(IntegrityError):
             async with app.state.services.sessions.begin() as session:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from starlette.applications import Starlette
 
-from reelgraph.persistence.models import Movie, MovieGenre, WatchEvent
+from reelgraph.persistence.models import MovieGenreRow, MovieRow, WatchEventRow
 from tests.helpers import GraphQLClient
 from tests.library_fixtures import (
     RATE,
@@ -99,7 +99,7 @@ async def test_fifty_concurrent_calls_by_one_user_on_one_movie(gql: GraphQLClien
 
 async def test_many_users_touching_a_new_movie_at_once(gql: GraphQLClient, app: Starlette) -> None:
     async with app.state.services.sessions() as session:
-        assert await session.get(Movie, SHARED_FIRST_TOUCH) is None  # nobody touched it yet
+        assert await session.get(MovieRow, SHARED_FIRST_TOUCH) is None  # nobody touched it yet
     users = [await member(gql, name=f"Crowd {i}") for i in range(8)]
     results = await asyncio.gather(
         *(
@@ -118,9 +118,9 @@ async def test_many_users_touching_a_new_movie_at_once(gql: GraphQLClient, app: 
     genres = (await gql("{ movie(tmdbId: 9616) { genres { tmdbId } } }"))["data"]["movie"]["genres"]
     async with app.state.services.sessions() as session:
         rows = await session.execute(
-            select(MovieGenre.genre_id)
-            .where(MovieGenre.movie_id == SHARED_FIRST_TOUCH)
-            .order_by(MovieGenre.position)
+            select(MovieGenreRow.genre_id)
+            .where(MovieGenreRow.movie_id == SHARED_FIRST_TOUCH)
+            .order_by(MovieGenreRow.position)
         )
         assert list(rows.scalars()) == [g["tmdbId"] for g in genres]
     for i, u in enumerate(users):
@@ -138,10 +138,10 @@ async def test_concurrent_views_are_recorded_once(gql: GraphQLClient, app: Starl
         assert body.get("data") == {"trackView": {"ok": True, "errors": []}}, body
     async with app.state.services.sessions() as session:
         mine = select(func.count()).where(
-            WatchEvent.movie_id == CONCURRENTLY_VIEWED, WatchEvent.user_id == user.pk
+            WatchEventRow.movie_id == CONCURRENTLY_VIEWED, WatchEventRow.user_id == user.pk
         )
         assert (await session.execute(mine)).scalar_one() == 1
         nobody = select(func.count()).where(
-            WatchEvent.movie_id == CONCURRENTLY_VIEWED, WatchEvent.user_id.is_(None)
+            WatchEventRow.movie_id == CONCURRENTLY_VIEWED, WatchEventRow.user_id.is_(None)
         )
         assert (await session.execute(nobody)).scalar_one() == 1

@@ -186,17 +186,17 @@ def test_cli_train_reads_the_database(tmp_path: Path) -> None:
     from sqlmodel import Session, create_engine
 
     from reelgraph.persistence.migrate import upgrade_to_head
-    from reelgraph.persistence.models import Interaction, Movie, Rating, User
+    from reelgraph.persistence.models import InteractionRow, MovieRow, RatingRow, UserRow
 
     url = f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}"
     upgrade_to_head(url)
     engine = create_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
     with Session(engine) as session:
-        session.add(User(id=1, email="a@example.com", name="A", password_hash="x"))
-        session.add_all([Movie(tmdb_id=603, title="The Matrix"), Movie(tmdb_id=862, title="Toy Story")])
+        session.add(UserRow(id=1, email="a@example.com", name="A", password_hash="x"))
+        session.add_all([MovieRow(tmdb_id=603, title="The Matrix"), MovieRow(tmdb_id=862, title="Toy Story")])
         session.flush()
-        session.add(Rating(user_id=1, movie_id=603, value=4.5))
-        session.add(Interaction(user_id=1, movie_id=862, kind="LIKED"))
+        session.add(RatingRow(user_id=1, movie_id=603, value=4.5))
+        session.add(InteractionRow(user_id=1, movie_id=862, kind="LIKED"))
         session.commit()
     engine.dispose()
     code = main(["recs", "train", "--out", str(tmp_path / "model"), "--database-url", url])

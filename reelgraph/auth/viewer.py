@@ -9,12 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from reelgraph.auth.tokens import InvalidToken, TokenCodec
 from reelgraph.errors import Unauthenticated
 from reelgraph.persistence import users as repo
-from reelgraph.persistence.models import User
+from reelgraph.persistence.models import UserRow
 
 
 @dataclass(frozen=True)
 class Viewer:
-    user: User
+    user: UserRow
     roles: frozenset[str]
 
     @property

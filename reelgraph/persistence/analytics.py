@@ -17,7 +17,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
-from reelgraph.persistence.models import Interaction, Rating, User, WatchEvent
+from reelgraph.persistence.models import InteractionRow, RatingRow, UserRow, WatchEventRow
 
 
 class utc_date(FunctionElement[date]):  # lower case: reads like the SQL function it renders
@@ -51,14 +51,14 @@ def _within(column: Any, since: datetime, until: datetime) -> ColumnElement[bool
 
 
 async def count_users(session: AsyncSession) -> int:
-    return (await session.execute(select(func.count()).select_from(User))).scalar_one()
+    return (await session.execute(select(func.count()).select_from(UserRow))).scalar_one()
 
 
 async def new_users_per_day(session: AsyncSession, since: datetime, until: datetime) -> dict[date, int]:
     """Accounts created per UTC day in [since, until); days without any are absent."""
-    day = utc_date(User.created_at).label("day")
+    day = utc_date(UserRow.created_at).label("day")
     rows = await session.execute(
-        select(day, func.count()).where(_within(User.created_at, since, until)).group_by(day)
+        select(day, func.count()).where(_within(UserRow.created_at, since, until)).group_by(day)
     )
     return {row[0]: row[1] for row in rows}
 
@@ -67,10 +67,10 @@ async def active_users_per_day(session: AsyncSession, since: datetime, until: da
     """Distinct users per UTC day with a watch event, a rating (created or updated) or an
     interaction in [since, until); days without any are absent."""
     sources: list[tuple[Any, Any]] = [
-        (WatchEvent.user_id, WatchEvent.watched_at),
-        (Rating.user_id, Rating.created_at),
-        (Rating.user_id, Rating.updated_at),
-        (Interaction.user_id, Interaction.created_at),
+        (WatchEventRow.user_id, WatchEventRow.watched_at),
+        (RatingRow.user_id, RatingRow.created_at),
+        (RatingRow.user_id, RatingRow.updated_at),
+        (InteractionRow.user_id, InteractionRow.created_at),
     ]
     # UNION (not UNION ALL) already makes (user, day) pairs distinct across all activity kinds.
     pairs = union(
@@ -91,12 +91,12 @@ async def most_watched(
     session: AsyncSession, since: datetime, until: datetime, limit: int
 ) -> list[tuple[int, int]]:
     """(tmdb id, watch events) in [since, until), signed-in and anonymous alike; most first."""
-    count = func.count(WatchEvent.id)
+    count = func.count(WatchEventRow.id)
     rows = await session.execute(
-        select(WatchEvent.movie_id, count)
-        .where(_within(WatchEvent.watched_at, since, until))
-        .group_by(WatchEvent.movie_id)
-        .order_by(count.desc(), WatchEvent.movie_id)
+        select(WatchEventRow.movie_id, count)
+        .where(_within(WatchEventRow.watched_at, since, until))
+        .group_by(WatchEventRow.movie_id)
+        .order_by(count.desc(), WatchEventRow.movie_id)
         .limit(limit)
     )
     return [(row[0], row[1]) for row in rows]
@@ -104,11 +104,11 @@ async def most_watched(
 
 async def most_rated(session: AsyncSession, limit: int) -> list[tuple[int, int]]:
     """(tmdb id, ratings) of all time; most first."""
-    count = func.count(Rating.id)
+    count = func.count(RatingRow.id)
     rows = await session.execute(
-        select(Rating.movie_id, count)
-        .group_by(Rating.movie_id)
-        .order_by(count.desc(), Rating.movie_id)
+        select(RatingRow.movie_id, count)
+        .group_by(RatingRow.movie_id)
+        .order_by(count.desc(), RatingRow.movie_id)
         .limit(limit)
     )
     return [(row[0], row[1]) for row in rows]

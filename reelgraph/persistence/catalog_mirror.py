@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reelgraph.persistence.models import Genre, Movie, MovieGenre
+from reelgraph.persistence.models import GenreRow, MovieGenreRow, MovieRow
 
 
 def _insert(session: AsyncSession, model: type[Any]) -> Any:
@@ -54,7 +54,7 @@ async def mirror_genres(session: AsyncSession, genres: Sequence[dict[str, Any]],
     # Rows are locked in the order given: one order (by id) for every transaction, or concurrent
     # mirrors of movies listing genres differently ([28, 878] and [878, 28]) deadlock on PostgreSQL.
     rows = [{"tmdb_id": tmdb_id, "name": name, column: name} for tmdb_id, name in sorted(by_id.items())]
-    statement = _insert(session, Genre).values(rows)
+    statement = _insert(session, GenreRow).values(rows)
     await session.execute(
         statement.on_conflict_do_update(index_elements=["tmdb_id"], set_={column: statement.excluded[column]})
     )
@@ -80,14 +80,14 @@ async def mirror_movie(session: AsyncSession, details: dict[str, Any], language:
     if "runtime" in details:  # details only; a list item must not erase what details wrote
         row["runtime"] = details.get("runtime")
         row["imdb_id"] = details.get("imdb_id") or (details.get("external_ids") or {}).get("imdb_id")
-    await upsert(session, Movie, [row], ["tmdb_id"])
+    await upsert(session, MovieRow, [row], ["tmdb_id"])
     genres = details.get("genres")
     if genres is not None:
         await mirror_genres(session, genres, language)
-        await session.execute(delete(MovieGenre).where(MovieGenre.movie_id == tmdb_id))
+        await session.execute(delete(MovieGenreRow).where(MovieGenreRow.movie_id == tmdb_id))
         await upsert(
             session,
-            MovieGenre,
+            MovieGenreRow,
             [{"movie_id": tmdb_id, "genre_id": int(g["id"]), "position": i} for i, g in enumerate(genres)],
             ["movie_id", "genre_id"],
         )
@@ -95,8 +95,8 @@ async def mirror_movie(session: AsyncSession, details: dict[str, Any], language:
 
 async def save_omdb(session: AsyncSession, tmdb_id: int, scores: dict[str, Any] | None) -> None:
     await session.execute(
-        Movie.__table__.update()
-        .where(Movie.tmdb_id == tmdb_id)
+        MovieRow.__table__.update()
+        .where(MovieRow.tmdb_id == tmdb_id)
         .values(
             imdb_rating=(scores or {}).get("imdb_rating"),
             imdb_votes=(scores or {}).get("imdb_votes"),
@@ -107,23 +107,25 @@ async def save_omdb(session: AsyncSession, tmdb_id: int, scores: dict[str, Any] 
     )
 
 
-async def get_movies(session: AsyncSession, tmdb_ids: Sequence[int]) -> dict[int, Movie]:
-    rows = (await session.execute(select(Movie).where(Movie.tmdb_id.in_(list(tmdb_ids))))).scalars().all()
+async def get_movies(session: AsyncSession, tmdb_ids: Sequence[int]) -> dict[int, MovieRow]:
+    rows = (
+        (await session.execute(select(MovieRow).where(MovieRow.tmdb_id.in_(list(tmdb_ids))))).scalars().all()
+    )
     return {row.tmdb_id: row for row in rows}
 
 
 async def genre_names(session: AsyncSession, language: str) -> dict[int, str]:
     """Mirrored genre names: French ones for French when known, else the `name` column."""
-    rows = await session.execute(select(Genre.tmdb_id, Genre.name, Genre.name_fr))
+    rows = await session.execute(select(GenreRow.tmdb_id, GenreRow.name, GenreRow.name_fr))
     french = language.startswith("fr")
     return {tmdb_id: (name_fr if french and name_fr else name) for tmdb_id, name, name_fr in rows}
 
 
 async def genre_ids_of(session: AsyncSession, tmdb_ids: Sequence[int]) -> dict[int, list[int]]:
     rows = await session.execute(
-        select(MovieGenre.movie_id, MovieGenre.genre_id)
-        .where(MovieGenre.movie_id.in_(list(tmdb_ids)))
-        .order_by(MovieGenre.movie_id, MovieGenre.position)
+        select(MovieGenreRow.movie_id, MovieGenreRow.genre_id)
+        .where(MovieGenreRow.movie_id.in_(list(tmdb_ids)))
+        .order_by(MovieGenreRow.movie_id, MovieGenreRow.position)
     )
     found: dict[int, list[int]] = {}
     for movie_id, genre_id in rows:

@@ -7,22 +7,22 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reelgraph.persistence.models import ChatMessage, ChatSession
+from reelgraph.persistence.models import ChatMessageRow, ChatSessionRow
 
 
-async def get_session(session: AsyncSession, session_id: str) -> ChatSession | None:
-    return await session.get(ChatSession, session_id)
+async def get_session(session: AsyncSession, session_id: str) -> ChatSessionRow | None:
+    return await session.get(ChatSessionRow, session_id)
 
 
-async def messages_of(session: AsyncSession, session_ids: list[str]) -> dict[str, list[ChatMessage]]:
+async def messages_of(session: AsyncSession, session_ids: list[str]) -> dict[str, list[ChatMessageRow]]:
     rows = await session.execute(
-        select(ChatMessage).where(ChatMessage.session_id.in_(session_ids)).order_by(ChatMessage.id)
+        select(ChatMessageRow).where(ChatMessageRow.session_id.in_(session_ids)).order_by(ChatMessageRow.id)
     )
-    found: dict[str, list[ChatMessage]] = {session_id: [] for session_id in session_ids}
+    found: dict[str, list[ChatMessageRow]] = {session_id: [] for session_id in session_ids}
     for message in rows.scalars():
         found[message.session_id].append(message)
     return found
 
 
 async def delete_expired(session: AsyncSession, before: datetime) -> None:
-    await session.execute(delete(ChatSession).where(ChatSession.updated_at < before))
+    await session.execute(delete(ChatSessionRow).where(ChatSessionRow.updated_at < before))

@@ -9,24 +9,24 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reelgraph.persistence.models import (
-    Interaction,
-    Movie,
-    MovieGenre,
-    Preference,
-    Rating,
-    Review,
-    User,
-    WatchEvent,
+    InteractionRow,
+    MovieGenreRow,
+    MovieRow,
+    PreferenceRow,
+    RatingRow,
+    ReviewRow,
+    UserRow,
+    WatchEventRow,
 )
 
 HIDING_KINDS = ("SEEN", "NOT_INTERESTED")
 
 
-async def lock_user(session: AsyncSession, user_id: int) -> User | None:
+async def lock_user(session: AsyncSession, user_id: int) -> UserRow | None:
     """Serialises one user's library writes on PostgreSQL (FOR UPDATE is a no-op on SQLite,
     which takes its write lock at BEGIN IMMEDIATE instead)."""
     return (
-        await session.execute(select(User).where(User.id == user_id).with_for_update())
+        await session.execute(select(UserRow).where(UserRow.id == user_id).with_for_update())
     ).scalar_one_or_none()
 
 
@@ -44,31 +44,35 @@ async def lock_anonymous_viewer(session: AsyncSession, anonymous_key: str) -> No
 
 
 async def movie_exists(session: AsyncSession, tmdb_id: int) -> bool:
-    return (await session.execute(select(Movie.tmdb_id).where(Movie.tmdb_id == tmdb_id))).first() is not None
+    return (
+        await session.execute(select(MovieRow.tmdb_id).where(MovieRow.tmdb_id == tmdb_id))
+    ).first() is not None
 
 
 async def kinds_for(session: AsyncSession, user_id: int, movie_id: int) -> set[str]:
     rows = await session.execute(
-        select(Interaction.kind).where(Interaction.user_id == user_id, Interaction.movie_id == movie_id)
+        select(InteractionRow.kind).where(
+            InteractionRow.user_id == user_id, InteractionRow.movie_id == movie_id
+        )
     )
     return set(rows.scalars())
 
 
 async def get_interaction(
     session: AsyncSession, user_id: int, movie_id: int, kind: str
-) -> Interaction | None:
-    query = select(Interaction).where(
-        Interaction.user_id == user_id, Interaction.movie_id == movie_id, Interaction.kind == kind
+) -> InteractionRow | None:
+    query = select(InteractionRow).where(
+        InteractionRow.user_id == user_id, InteractionRow.movie_id == movie_id, InteractionRow.kind == kind
     )
     return (await session.execute(query)).scalar_one_or_none()
 
 
 async def remove_kinds(session: AsyncSession, user_id: int, movie_id: int, kinds: Sequence[str]) -> None:
     await session.execute(
-        delete(Interaction).where(
-            Interaction.user_id == user_id,
-            Interaction.movie_id == movie_id,
-            Interaction.kind.in_(list(kinds)),
+        delete(InteractionRow).where(
+            InteractionRow.user_id == user_id,
+            InteractionRow.movie_id == movie_id,
+            InteractionRow.kind.in_(list(kinds)),
         )
     )
 
@@ -77,8 +81,8 @@ async def interactions_by_movie(
     session: AsyncSession, user_id: int, movie_ids: Sequence[int]
 ) -> dict[int, list[str]]:
     rows = await session.execute(
-        select(Interaction.movie_id, Interaction.kind).where(
-            Interaction.user_id == user_id, Interaction.movie_id.in_(list(movie_ids))
+        select(InteractionRow.movie_id, InteractionRow.kind).where(
+            InteractionRow.user_id == user_id, InteractionRow.movie_id.in_(list(movie_ids))
         )
     )
     found: dict[int, list[str]] = {}
@@ -89,15 +93,17 @@ async def interactions_by_movie(
 
 async def hidden_movie_ids(session: AsyncSession, user_id: int) -> set[int]:
     rows = await session.execute(
-        select(Interaction.movie_id).where(Interaction.user_id == user_id, Interaction.kind.in_(HIDING_KINDS))
+        select(InteractionRow.movie_id).where(
+            InteractionRow.user_id == user_id, InteractionRow.kind.in_(HIDING_KINDS)
+        )
     )
     return set(rows.scalars())
 
 
 async def ratings_by_movie(session: AsyncSession, user_id: int, movie_ids: Sequence[int]) -> dict[int, float]:
     rows = await session.execute(
-        select(Rating.movie_id, Rating.value).where(
-            Rating.user_id == user_id, Rating.movie_id.in_(list(movie_ids))
+        select(RatingRow.movie_id, RatingRow.value).where(
+            RatingRow.user_id == user_id, RatingRow.movie_id.in_(list(movie_ids))
         )
     )
     return {movie_id: value for movie_id, value in rows}
@@ -105,24 +111,24 @@ async def ratings_by_movie(session: AsyncSession, user_id: int, movie_ids: Seque
 
 async def average_ratings(session: AsyncSession, movie_ids: Sequence[int]) -> dict[int, float]:
     rows = await session.execute(
-        select(Rating.movie_id, func.avg(Rating.value))
-        .where(Rating.movie_id.in_(list(movie_ids)))
-        .group_by(Rating.movie_id)
+        select(RatingRow.movie_id, func.avg(RatingRow.value))
+        .where(RatingRow.movie_id.in_(list(movie_ids)))
+        .group_by(RatingRow.movie_id)
     )
     return {movie_id: float(average) for movie_id, average in rows}
 
 
-async def get_rating(session: AsyncSession, user_id: int, movie_id: int) -> Rating | None:
-    query = select(Rating).where(Rating.user_id == user_id, Rating.movie_id == movie_id)
+async def get_rating(session: AsyncSession, user_id: int, movie_id: int) -> RatingRow | None:
+    query = select(RatingRow).where(RatingRow.user_id == user_id, RatingRow.movie_id == movie_id)
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def get_review(session: AsyncSession, review_id: int) -> Review | None:
-    return await session.get(Review, review_id)
+async def get_review(session: AsyncSession, review_id: int) -> ReviewRow | None:
+    return await session.get(ReviewRow, review_id)
 
 
-async def review_of(session: AsyncSession, user_id: int, movie_id: int) -> Review | None:
-    query = select(Review).where(Review.user_id == user_id, Review.movie_id == movie_id)
+async def review_of(session: AsyncSession, user_id: int, movie_id: int) -> ReviewRow | None:
+    query = select(ReviewRow).where(ReviewRow.user_id == user_id, ReviewRow.movie_id == movie_id)
     return (await session.execute(query)).scalar_one_or_none()
 
 
@@ -141,11 +147,11 @@ async def page_newest_first(
 async def last_watch(
     session: AsyncSession, user_id: int | None, anonymous_key: str | None, movie_id: int
 ) -> datetime | None:
-    query = select(func.max(WatchEvent.watched_at)).where(WatchEvent.movie_id == movie_id)
+    query = select(func.max(WatchEventRow.watched_at)).where(WatchEventRow.movie_id == movie_id)
     query = (
-        query.where(WatchEvent.user_id == user_id)
+        query.where(WatchEventRow.user_id == user_id)
         if user_id is not None
-        else query.where(WatchEvent.anonymous_key == anonymous_key, WatchEvent.user_id.is_(None))
+        else query.where(WatchEventRow.anonymous_key == anonymous_key, WatchEventRow.user_id.is_(None))
     )
     value = (await session.execute(query)).scalar_one_or_none()
     if isinstance(value, str):  # SQLite aggregates lose the column type
@@ -157,9 +163,9 @@ async def last_watch(
 
 async def preferences_of(session: AsyncSession, user_id: int) -> dict[str, list[int]]:
     rows = await session.execute(
-        select(Preference.kind, Preference.target_id)
-        .where(Preference.user_id == user_id)
-        .order_by(Preference.position)
+        select(PreferenceRow.kind, PreferenceRow.target_id)
+        .where(PreferenceRow.user_id == user_id)
+        .order_by(PreferenceRow.position)
     )
     found: dict[str, list[int]] = {}
     for kind, target in rows:
@@ -170,29 +176,33 @@ async def preferences_of(session: AsyncSession, user_id: int) -> dict[str, list[
 async def replace_preferences(
     session: AsyncSession, user_id: int, kind: str, target_ids: Sequence[int]
 ) -> None:
-    await session.execute(delete(Preference).where(Preference.user_id == user_id, Preference.kind == kind))
+    await session.execute(
+        delete(PreferenceRow).where(PreferenceRow.user_id == user_id, PreferenceRow.kind == kind)
+    )
     for position, target in enumerate(dict.fromkeys(target_ids)):
-        session.add(Preference(user_id=user_id, kind=kind, target_id=target, position=position))
+        session.add(PreferenceRow(user_id=user_id, kind=kind, target_id=target, position=position))
 
 
 async def stats(session: AsyncSession, user_id: int) -> dict[str, object]:
     counts = dict(
         (
             await session.execute(
-                select(Interaction.kind, func.count())
-                .where(Interaction.user_id == user_id)
-                .group_by(Interaction.kind)
+                select(InteractionRow.kind, func.count())
+                .where(InteractionRow.user_id == user_id)
+                .group_by(InteractionRow.kind)
             )
         ).all()
     )
     rating_count, rating_average = (
-        await session.execute(select(func.count(), func.avg(Rating.value)).where(Rating.user_id == user_id))
+        await session.execute(
+            select(func.count(), func.avg(RatingRow.value)).where(RatingRow.user_id == user_id)
+        )
     ).one()
     minutes = (
         await session.execute(
-            select(func.coalesce(func.sum(Movie.runtime), 0))
-            .join(Interaction, Interaction.movie_id == Movie.tmdb_id)
-            .where(Interaction.user_id == user_id, Interaction.kind == "SEEN")
+            select(func.coalesce(func.sum(MovieRow.runtime), 0))
+            .join(InteractionRow, InteractionRow.movie_id == MovieRow.tmdb_id)
+            .where(InteractionRow.user_id == user_id, InteractionRow.kind == "SEEN")
         )
     ).scalar_one()
     return {
@@ -207,29 +217,31 @@ async def stats(session: AsyncSession, user_id: int) -> dict[str, object]:
 async def top_genres(session: AsyncSession, user_id: int, limit: int) -> list[int]:
     """Genres of movies the user saw, liked, favourited or rated >= 3.5, most frequent first."""
     engaged = (
-        select(Interaction.movie_id.label("movie_id"))
-        .where(Interaction.user_id == user_id, Interaction.kind.in_(("SEEN", "LIKED", "FAVORITE")))
-        .union(select(Rating.movie_id).where(Rating.user_id == user_id, Rating.value >= 3.5))
+        select(InteractionRow.movie_id.label("movie_id"))
+        .where(InteractionRow.user_id == user_id, InteractionRow.kind.in_(("SEEN", "LIKED", "FAVORITE")))
+        .union(select(RatingRow.movie_id).where(RatingRow.user_id == user_id, RatingRow.value >= 3.5))
         .subquery()
     )
     rows = await session.execute(
-        select(MovieGenre.genre_id, func.count().label("n"))
-        .where(MovieGenre.movie_id.in_(select(engaged.c.movie_id)))
-        .group_by(MovieGenre.genre_id)
-        .order_by(func.count().desc(), MovieGenre.genre_id)
+        select(MovieGenreRow.genre_id, func.count().label("n"))
+        .where(MovieGenreRow.movie_id.in_(select(engaged.c.movie_id)))
+        .group_by(MovieGenreRow.genre_id)
+        .order_by(func.count().desc(), MovieGenreRow.genre_id)
         .limit(limit)
     )
     return [genre_id for genre_id, _ in rows]
 
 
 async def ratings_of_user(session: AsyncSession, user_id: int) -> dict[int, float]:
-    rows = await session.execute(select(Rating.movie_id, Rating.value).where(Rating.user_id == user_id))
+    rows = await session.execute(
+        select(RatingRow.movie_id, RatingRow.value).where(RatingRow.user_id == user_id)
+    )
     return {movie_id: float(value) for movie_id, value in rows}
 
 
 async def interactions_of_user(session: AsyncSession, user_id: int) -> dict[int, set[str]]:
     rows = await session.execute(
-        select(Interaction.movie_id, Interaction.kind).where(Interaction.user_id == user_id)
+        select(InteractionRow.movie_id, InteractionRow.kind).where(InteractionRow.user_id == user_id)
     )
     found: dict[int, set[str]] = {}
     for movie_id, kind in rows:

@@ -53,7 +53,7 @@ def movie_fk(*, index: bool = True) -> Any:
     return Field(sa_column_args=[sa.ForeignKey("movies.tmdb_id", ondelete="CASCADE")], index=index)
 
 
-class User(SQLModel, table=True):
+class UserRow(SQLModel, table=True):
     __tablename__ = "users"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -69,14 +69,14 @@ class User(SQLModel, table=True):
     updated_at: datetime = created_at_field()
 
 
-class Role(SQLModel, table=True):
+class RoleRow(SQLModel, table=True):
     __tablename__ = "roles"
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=32, unique=True)
 
 
-class UserRole(SQLModel, table=True):
+class UserRoleRow(SQLModel, table=True):
     __tablename__ = "user_roles"
 
     user_id: int = Field(sa_column_args=[sa.ForeignKey("users.id", ondelete="CASCADE")], primary_key=True)
@@ -84,7 +84,7 @@ class UserRole(SQLModel, table=True):
     granted_at: datetime = created_at_field()
 
 
-class Genre(SQLModel, table=True):
+class GenreRow(SQLModel, table=True):
     __tablename__ = "genres"
 
     tmdb_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
@@ -92,7 +92,7 @@ class Genre(SQLModel, table=True):
     name_fr: str | None = Field(default=None, max_length=64)
 
 
-class Movie(SQLModel, table=True):
+class MovieRow(SQLModel, table=True):
     """Local mirror of a TMDb movie and its OMDb scores, written on first touch."""
 
     __tablename__ = "movies"
@@ -118,7 +118,7 @@ class Movie(SQLModel, table=True):
     updated_at: datetime = created_at_field()
 
 
-class MovieGenre(SQLModel, table=True):
+class MovieGenreRow(SQLModel, table=True):
     __tablename__ = "movie_genres"
 
     movie_id: int = Field(
@@ -130,7 +130,7 @@ class MovieGenre(SQLModel, table=True):
     position: int = 0  # 0 is the primary genre, as TMDb orders them
 
 
-class Person(SQLModel, table=True):
+class PersonRow(SQLModel, table=True):
     __tablename__ = "people"
 
     tmdb_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
@@ -141,7 +141,7 @@ class Person(SQLModel, table=True):
     updated_at: datetime = created_at_field()
 
 
-class Interaction(SQLModel, table=True):
+class InteractionRow(SQLModel, table=True):
     __tablename__ = "interactions"
     __table_args__ = (sa.UniqueConstraint("user_id", "movie_id", "kind", name="uq_interaction"),)
 
@@ -152,7 +152,7 @@ class Interaction(SQLModel, table=True):
     created_at: datetime = created_at_field()
 
 
-class Rating(SQLModel, table=True):
+class RatingRow(SQLModel, table=True):
     __tablename__ = "ratings"
     __table_args__ = (sa.UniqueConstraint("user_id", "movie_id", name="uq_rating"),)
 
@@ -164,7 +164,7 @@ class Rating(SQLModel, table=True):
     updated_at: datetime = created_at_field()
 
 
-class Review(SQLModel, table=True):
+class ReviewRow(SQLModel, table=True):
     __tablename__ = "reviews"
     __table_args__ = (sa.UniqueConstraint("user_id", "movie_id", name="uq_review"),)
 
@@ -177,7 +177,7 @@ class Review(SQLModel, table=True):
     updated_at: datetime = created_at_field()
 
 
-class Preference(SQLModel, table=True):
+class PreferenceRow(SQLModel, table=True):
     """One favourite or disliked thing: kind says what target_id points at."""
 
     __tablename__ = "preferences"
@@ -190,7 +190,7 @@ class Preference(SQLModel, table=True):
     position: int = 0
 
 
-class WatchEvent(SQLModel, table=True):
+class WatchEventRow(SQLModel, table=True):
     __tablename__ = "watch_events"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -201,7 +201,7 @@ class WatchEvent(SQLModel, table=True):
     watched_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
 
 
-class ChatSession(SQLModel, table=True):
+class ChatSessionRow(SQLModel, table=True):
     __tablename__ = "chat_sessions"
 
     id: str = Field(primary_key=True, max_length=36)
@@ -211,7 +211,7 @@ class ChatSession(SQLModel, table=True):
     updated_at: datetime = created_at_field()
 
 
-class ChatMessage(SQLModel, table=True):
+class ChatMessageRow(SQLModel, table=True):
     __tablename__ = "chat_messages"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -223,7 +223,7 @@ class ChatMessage(SQLModel, table=True):
     created_at: datetime = created_at_field()
 
 
-class RefreshToken(SQLModel, table=True):
+class RefreshTokenRow(SQLModel, table=True):
     """A refresh token, stored only as a hash. A family is one login's chain of rotations."""
 
     __tablename__ = "refresh_tokens"
@@ -238,7 +238,7 @@ class RefreshToken(SQLModel, table=True):
     created_at: datetime = created_at_field()
 
 
-class PasswordResetToken(SQLModel, table=True):
+class PasswordResetTokenRow(SQLModel, table=True):
     __tablename__ = "password_reset_tokens"
 
     id: int | None = Field(default=None, primary_key=True)

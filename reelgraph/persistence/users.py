@@ -8,23 +8,23 @@ from datetime import datetime
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reelgraph.persistence.models import PasswordResetToken, RefreshToken, Role, User, UserRole
+from reelgraph.persistence.models import PasswordResetTokenRow, RefreshTokenRow, RoleRow, UserRoleRow, UserRow
 
 
-async def get_user(session: AsyncSession, user_id: int) -> User | None:
-    return await session.get(User, user_id)
+async def get_user(session: AsyncSession, user_id: int) -> UserRow | None:
+    return await session.get(UserRow, user_id)
 
 
-async def get_user_by_email(session: AsyncSession, email: str) -> User | None:
-    return (await session.execute(select(User).where(User.email == email))).scalar_one_or_none()
+async def get_user_by_email(session: AsyncSession, email: str) -> UserRow | None:
+    return (await session.execute(select(UserRow).where(UserRow.email == email))).scalar_one_or_none()
 
 
 async def roles_of(session: AsyncSession, user_ids: Sequence[int]) -> dict[int, list[str]]:
     rows = await session.execute(
-        select(UserRole.user_id, Role.name)
-        .join(Role, Role.id == UserRole.role_id)
-        .where(UserRole.user_id.in_(user_ids))
-        .order_by(Role.id)
+        select(UserRoleRow.user_id, RoleRow.name)
+        .join(RoleRow, RoleRow.id == UserRoleRow.role_id)
+        .where(UserRoleRow.user_id.in_(user_ids))
+        .order_by(RoleRow.id)
     )
     found: dict[int, list[str]] = {user_id: [] for user_id in user_ids}
     for user_id, name in rows:
@@ -33,63 +33,67 @@ async def roles_of(session: AsyncSession, user_ids: Sequence[int]) -> dict[int, 
 
 
 async def role_id(session: AsyncSession, name: str) -> int:
-    return (await session.execute(select(Role.id).where(Role.name == name))).scalar_one()
+    return (await session.execute(select(RoleRow.id).where(RoleRow.name == name))).scalar_one()
 
 
 async def grant_role(session: AsyncSession, user_id: int, role: str) -> None:
     rid = await role_id(session, role)
-    if await session.get(UserRole, (user_id, rid)) is None:
-        session.add(UserRole(user_id=user_id, role_id=rid))
+    if await session.get(UserRoleRow, (user_id, rid)) is None:
+        session.add(UserRoleRow(user_id=user_id, role_id=rid))
         await session.flush()
 
 
 async def revoke_role(session: AsyncSession, user_id: int, role: str) -> None:
     rid = await role_id(session, role)
-    await session.execute(delete(UserRole).where(UserRole.user_id == user_id, UserRole.role_id == rid))
+    await session.execute(
+        delete(UserRoleRow).where(UserRoleRow.user_id == user_id, UserRoleRow.role_id == rid)
+    )
 
 
 async def count_with_role(session: AsyncSession, role: str) -> int:
     rid = await role_id(session, role)
-    return (await session.execute(select(func.count()).where(UserRole.role_id == rid))).scalar_one()
+    return (await session.execute(select(func.count()).where(UserRoleRow.role_id == rid))).scalar_one()
 
 
 async def search_users(
     session: AsyncSession, search: str | None, after_id: int | None, limit: int
-) -> tuple[list[User], int]:
+) -> tuple[list[UserRow], int]:
     """A page of users by id (keyset), and the total matching the search."""
     conditions = []
     if search:
         pattern = f"%{search.lower().replace('%', '').replace('_', '')}%"
-        conditions.append(or_(func.lower(User.name).like(pattern), User.email.like(pattern)))
-    total = (await session.execute(select(func.count()).select_from(User).where(*conditions))).scalar_one()
-    query = select(User).where(*conditions)
+        conditions.append(or_(func.lower(UserRow.name).like(pattern), UserRow.email.like(pattern)))
+    total = (await session.execute(select(func.count()).select_from(UserRow).where(*conditions))).scalar_one()
+    query = select(UserRow).where(*conditions)
     if after_id is not None:
-        query = query.where(User.id > after_id)
-    users = (await session.execute(query.order_by(User.id).limit(limit))).scalars().all()
+        query = query.where(UserRow.id > after_id)
+    users = (await session.execute(query.order_by(UserRow.id).limit(limit))).scalars().all()
     return list(users), total
 
 
-async def find_refresh_token(session: AsyncSession, token_hash: str) -> RefreshToken | None:
-    query = select(RefreshToken).where(RefreshToken.token_hash == token_hash).with_for_update()
+async def find_refresh_token(session: AsyncSession, token_hash: str) -> RefreshTokenRow | None:
+    query = select(RefreshTokenRow).where(RefreshTokenRow.token_hash == token_hash).with_for_update()
     return (await session.execute(query)).scalar_one_or_none()
 
 
 async def revoke_family(session: AsyncSession, family_id: str, now: datetime) -> None:
     await session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        update(RefreshTokenRow)
+        .where(RefreshTokenRow.family_id == family_id, RefreshTokenRow.revoked_at.is_(None))
         .values(revoked_at=now)
     )
 
 
 async def revoke_all_refresh_tokens(session: AsyncSession, user_id: int, now: datetime) -> None:
     await session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
+        update(RefreshTokenRow)
+        .where(RefreshTokenRow.user_id == user_id, RefreshTokenRow.revoked_at.is_(None))
         .values(revoked_at=now)
     )
 
 
-async def find_reset_token(session: AsyncSession, token_hash: str) -> PasswordResetToken | None:
-    query = select(PasswordResetToken).where(PasswordResetToken.token_hash == token_hash).with_for_update()
+async def find_reset_token(session: AsyncSession, token_hash: str) -> PasswordResetTokenRow | None:
+    query = (
+        select(PasswordResetTokenRow).where(PasswordResetTokenRow.token_hash == token_hash).with_for_update()
+    )
     return (await session.execute(query)).scalar_one_or_none()

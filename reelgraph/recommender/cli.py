@@ -113,15 +113,15 @@ async def _read_local_data(
     from sqlalchemy import select
 
     from reelgraph.persistence.engine import create_engine
-    from reelgraph.persistence.models import Interaction, Rating
+    from reelgraph.persistence.models import InteractionRow, RatingRow
 
     engine = create_engine(database_url)
     try:
         async with engine.connect() as connection:
-            ratings = await connection.execute(select(Rating.user_id, Rating.movie_id, Rating.value))
+            ratings = await connection.execute(select(RatingRow.user_id, RatingRow.movie_id, RatingRow.value))
             rating_rows = [(int(u), int(m), float(v)) for u, m, v in ratings]
             interactions = await connection.execute(
-                select(Interaction.user_id, Interaction.movie_id, Interaction.kind)
+                select(InteractionRow.user_id, InteractionRow.movie_id, InteractionRow.kind)
             )
             interaction_rows = [(int(u), int(m), str(k)) for u, m, k in interactions]
     finally:

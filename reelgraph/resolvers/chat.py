@@ -13,8 +13,8 @@ from strawberry.types import Info
 from reelgraph.chat.engine import ChatEngine
 from reelgraph.chat.filters import ChatFilterState
 from reelgraph.errors import BadUserInput, UserErrors
-from reelgraph.persistence.models import ChatMessage as MessageRow
-from reelgraph.persistence.models import ChatSession as SessionRow
+from reelgraph.persistence.models import ChatMessageRow as MessageRow
+from reelgraph.persistence.models import ChatSessionRow as SessionRow
 from reelgraph.resolvers import catalog
 from reelgraph.schema.catalog import MovieSort
 from reelgraph.schema.errors import UserError

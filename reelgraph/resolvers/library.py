@@ -12,7 +12,7 @@ from strawberry.types import Info
 from reelgraph.auth.viewer import Viewer
 from reelgraph.errors import BadUserInput, Forbidden, UserErrors
 from reelgraph.persistence import library as repo
-from reelgraph.persistence.models import Interaction, Rating, Review, WatchEvent
+from reelgraph.persistence.models import InteractionRow, RatingRow, ReviewRow, WatchEventRow
 from reelgraph.schema.errors import UserError
 from reelgraph.schema.pagination import check_first, decode_cursor, encode_cursor
 from reelgraph.schema.types.catalog import GenreType, MovieType, PersonType
@@ -199,11 +199,11 @@ async def interactions(
     info: Info, user_id: int, kind: InteractionKind | None, first: int | None, after: str | None
 ) -> InteractionConnection:
     await _owner_or_admin(info, user_id)
-    conditions = [Interaction.user_id == user_id]
+    conditions = [InteractionRow.user_id == user_id]
     if kind is not None:
-        conditions.append(Interaction.kind == kind.value)
+        conditions.append(InteractionRow.kind == kind.value)
     rows, has_next, has_previous, total = await _page(
-        info, Interaction, conditions, first, after, "interaction"
+        info, InteractionRow, conditions, first, after, "interaction"
     )
     pairs = [(encode_cursor("interaction", row.id), InteractionType.from_row(row)) for row in rows]
     return InteractionConnection.of(pairs, has_next, has_previous, total)
@@ -212,7 +212,7 @@ async def interactions(
 async def ratings(info: Info, user_id: int, first: int | None, after: str | None) -> RatingConnection:
     await _owner_or_admin(info, user_id)
     rows, has_next, has_previous, total = await _page(
-        info, Rating, [Rating.user_id == user_id], first, after, "rating"
+        info, RatingRow, [RatingRow.user_id == user_id], first, after, "rating"
     )
     pairs = [
         (
@@ -227,7 +227,7 @@ async def ratings(info: Info, user_id: int, first: int | None, after: str | None
 async def user_reviews(info: Info, user_id: int, first: int | None, after: str | None) -> ReviewConnection:
     # Reviews are public: anyone may read what someone wrote.
     rows, has_next, has_previous, total = await _page(
-        info, Review, [Review.user_id == user_id], first, after, "review"
+        info, ReviewRow, [ReviewRow.user_id == user_id], first, after, "review"
     )
     return ReviewConnection.of(
         [(encode_cursor("review", row.id), ReviewType.from_row(row)) for row in rows],
@@ -239,7 +239,7 @@ async def user_reviews(info: Info, user_id: int, first: int | None, after: str |
 
 async def movie_reviews(info: Info, movie_id: int, first: int | None, after: str | None) -> ReviewConnection:
     rows, has_next, has_previous, total = await _page(
-        info, Review, [Review.movie_id == movie_id], 10 if first is None else first, after, "review"
+        info, ReviewRow, [ReviewRow.movie_id == movie_id], 10 if first is None else first, after, "review"
     )
     return ReviewConnection.of(
         [(encode_cursor("review", row.id), ReviewType.from_row(row)) for row in rows],
@@ -254,7 +254,7 @@ async def watch_history(
 ) -> WatchEventConnection:
     await _owner_or_admin(info, user_id)
     rows, has_next, has_previous, total = await _page(
-        info, WatchEvent, [WatchEvent.user_id == user_id], first, after, "watch"
+        info, WatchEventRow, [WatchEventRow.user_id == user_id], first, after, "watch"
     )
     pairs = [
         (encode_cursor("watch", row.id), WatchEventType(watched_at=row.watched_at, _movie_id=row.movie_id))
@@ -294,10 +294,12 @@ async def interaction_nodes(info: Info, node_ids: list[str]) -> list[Any]:
     async with info.context.services.sessions() as session:
         rows = {
             row.id: row
-            for row in (await session.execute(select(Interaction).where(Interaction.id.in_(ids)))).scalars()
+            for row in (
+                await session.execute(select(InteractionRow).where(InteractionRow.id.in_(ids)))
+            ).scalars()
         }
 
-    def visible(row: Interaction | None) -> bool:
+    def visible(row: InteractionRow | None) -> bool:
         return (
             row is not None and viewer is not None and (viewer.id == row.user_id or viewer.has_role("ADMIN"))
         )
@@ -312,6 +314,7 @@ async def review_nodes(info: Info, node_ids: list[str]) -> list[Any]:
     ids = [int(i) for i in node_ids if i.isdigit()]
     async with info.context.services.sessions() as session:
         rows = {
-            row.id: row for row in (await session.execute(select(Review).where(Review.id.in_(ids)))).scalars()
+            row.id: row
+            for row in (await session.execute(select(ReviewRow).where(ReviewRow.id.in_(ids)))).scalars()
         }
     return [ReviewType.from_row(rows[int(i)]) if i.isdigit() and int(i) in rows else None for i in node_ids]

@@ -20,7 +20,7 @@ from reelgraph.errors import FieldProblem, Unauthenticated, UserErrors
 from reelgraph.mail import Mail, Mailer
 from reelgraph.persistence import users as repo
 from reelgraph.persistence.engine import write_transaction
-from reelgraph.persistence.models import PasswordResetToken, RefreshToken, User
+from reelgraph.persistence.models import PasswordResetTokenRow, RefreshTokenRow, UserRow
 from reelgraph.services import validation
 from reelgraph.throttle import LoginThrottle
 
@@ -32,7 +32,7 @@ class Session:
     access_token: str
     refresh_token: str
     expires_in: int
-    user: User
+    user: UserRow
 
 
 def _now() -> datetime:
@@ -75,7 +75,7 @@ class AccountService:
             async with write_transaction(self._sessions) as session:
                 if await repo.get_user_by_email(session, normalised) is not None:
                     raise taken
-                user = User(
+                user = UserRow(
                     email=normalised, name=name.strip(), password_hash=password_hash, locale=locale or "en-US"
                 )
                 session.add(user)
@@ -155,7 +155,7 @@ class AccountService:
                 return
             assert user.id is not None
             session.add(
-                PasswordResetToken(
+                PasswordResetTokenRow(
                     user_id=user.id,
                     token_hash=hash_opaque_token(token),
                     expires_at=_now() + timedelta(minutes=self._settings.password_reset_ttl_minutes),
@@ -216,7 +216,7 @@ class AccountService:
         date_of_birth: date | None,
         clear_region: bool = False,
         clear_date_of_birth: bool = False,
-    ) -> User:
+    ) -> UserRow:
         _raise_if(
             validation.check_name(name, "input", "name") if name is not None else None,
             validation.check_locale(locale, "input", "locale") if locale is not None else None,
@@ -242,11 +242,13 @@ class AccountService:
             user.updated_at = _now()
             return user
 
-    async def _open_session(self, session: AsyncSession, user: User, family_id: str | None = None) -> Session:
+    async def _open_session(
+        self, session: AsyncSession, user: UserRow, family_id: str | None = None
+    ) -> Session:
         assert user.id is not None
         refresh = new_opaque_token()
         session.add(
-            RefreshToken(
+            RefreshTokenRow(
                 user_id=user.id,
                 token_hash=hash_opaque_token(refresh),
                 family_id=family_id or str(uuid.uuid4()),

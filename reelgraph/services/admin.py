@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from reelgraph.errors import UserErrors
 from reelgraph.persistence import users as repo
 from reelgraph.persistence.engine import write_transaction
-from reelgraph.persistence.models import User
+from reelgraph.persistence.models import UserRow
 
 ROLES = ("USER", "MODERATOR", "ADMIN")
 
@@ -20,11 +20,11 @@ class AdminService:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
-    async def users(self, search: str | None, after_id: int | None, limit: int) -> tuple[list[User], int]:
+    async def users(self, search: str | None, after_id: int | None, limit: int) -> tuple[list[UserRow], int]:
         async with self._sessions() as session:
             return await repo.search_users(session, search, after_id, limit)
 
-    async def assign_role(self, user_id: int, role: str) -> User:
+    async def assign_role(self, user_id: int, role: str) -> UserRow:
         async with write_transaction(self._sessions) as session:
             user = await repo.get_user(session, user_id)
             if user is None:
@@ -32,7 +32,7 @@ class AdminService:
             await repo.grant_role(session, user_id, role)
             return user
 
-    async def revoke_role(self, user_id: int, role: str) -> User:
+    async def revoke_role(self, user_id: int, role: str) -> UserRow:
         async with write_transaction(self._sessions) as session:
             user = await repo.get_user(session, user_id)
             if user is None:

@@ -23,7 +23,7 @@ from reelgraph.integrations.tmdb import DiscoverQuery, discover_params
 from reelgraph.integrations.upstream import Upstreams
 from reelgraph.persistence import catalog_mirror as mirror
 from reelgraph.persistence.engine import write_transaction
-from reelgraph.persistence.models import Movie as MovieRow
+from reelgraph.persistence.models import MovieRow
 from reelgraph.services.cached import CachedFetcher, cache_key
 from reelgraph.services.upstream_budget import spend_upstream
 

@@ -22,7 +22,7 @@ from reelgraph.chat.resolvers import MovieHit, PersonHit
 from reelgraph.errors import NotFound, RateLimited, UserErrors
 from reelgraph.persistence import chat as repo
 from reelgraph.persistence.engine import write_transaction
-from reelgraph.persistence.models import ChatMessage, ChatSession
+from reelgraph.persistence.models import ChatMessageRow, ChatSessionRow
 from reelgraph.services.catalog import CatalogService, ListSource
 
 MAX_MESSAGE_LENGTH = 2000
@@ -114,7 +114,7 @@ class ChatService:
         history = [(m.role, m.content) for m in messages[-2 * HISTORY_TURNS :]]
         return ChatContext(session_id, ChatFilterState.from_dict(stored.filters), history)
 
-    async def _owned(self, session: AsyncSession, session_id: str, viewer_id: int | None) -> ChatSession:
+    async def _owned(self, session: AsyncSession, session_id: str, viewer_id: int | None) -> ChatSessionRow:
         stored = await repo.get_session(session, session_id)
         expired = stored is not None and stored.updated_at < datetime.now(UTC) - SESSION_TTL
         # A viewer's session is theirs alone; an anonymous one is reachable by its id only.
@@ -125,12 +125,12 @@ class ChatService:
 
     async def record(
         self, context: ChatContext, viewer_id: int | None, message: str, reply: str, state: ChatFilterState
-    ) -> tuple[ChatSession, list[ChatMessage]]:
+    ) -> tuple[ChatSessionRow, list[ChatMessageRow]]:
         """Stores the turn (both messages and the filters now in force) in one transaction."""
         now = datetime.now(UTC)
         async with write_transaction(self._sessions) as session:
             if context.session_id is None:
-                stored = ChatSession(id=str(uuid.uuid4()), user_id=viewer_id, filters=state.to_dict())
+                stored = ChatSessionRow(id=str(uuid.uuid4()), user_id=viewer_id, filters=state.to_dict())
                 session.add(stored)
                 await repo.delete_expired(session, now - SESSION_TTL)
             else:
@@ -138,15 +138,15 @@ class ChatService:
                 stored.filters = state.to_dict()
                 stored.updated_at = now
             await session.flush()
-            session.add(ChatMessage(session_id=stored.id, role="user", content=message, created_at=now))
-            session.add(ChatMessage(session_id=stored.id, role="assistant", content=reply, created_at=now))
+            session.add(ChatMessageRow(session_id=stored.id, role="user", content=message, created_at=now))
+            session.add(ChatMessageRow(session_id=stored.id, role="assistant", content=reply, created_at=now))
             await session.flush()
             messages = (await repo.messages_of(session, [stored.id]))[stored.id]
         return stored, messages
 
     async def find(
         self, session_id: str, viewer_id: int | None
-    ) -> tuple[ChatSession, list[ChatMessage]] | None:
+    ) -> tuple[ChatSessionRow, list[ChatMessageRow]] | None:
         async with self._sessions() as session:
             try:
                 stored = await self._owned(session, session_id, viewer_id)

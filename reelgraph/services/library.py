@@ -23,7 +23,7 @@ from reelgraph.errors import FieldProblem, Forbidden, Unauthenticated, UserError
 from reelgraph.persistence import catalog_mirror as mirror
 from reelgraph.persistence import library as repo
 from reelgraph.persistence.engine import write_transaction
-from reelgraph.persistence.models import Interaction, Rating, Review, WatchEvent
+from reelgraph.persistence.models import InteractionRow, RatingRow, ReviewRow, WatchEventRow
 from reelgraph.services.catalog import CatalogService
 
 KINDS = ("SEEN", "WATCH_LATER", "NOT_INTERESTED", "LIKED", "FAVORITE")
@@ -62,7 +62,7 @@ def check_rating(value: float, field: str) -> FieldProblem | None:
 
 @dataclass(frozen=True)
 class InteractionResult:
-    interaction: Interaction | None
+    interaction: InteractionRow | None
     kinds: list[str]
 
 
@@ -102,7 +102,7 @@ class LibraryService:
                 raise UserErrors.one("ALREADY_SEEN", "You have already seen this movie.", "kind")
             if kind not in current:
                 await repo.remove_kinds(session, user_id, movie_id, REMOVES[kind])
-                session.add(Interaction(user_id=user_id, movie_id=movie_id, kind=kind))
+                session.add(InteractionRow(user_id=user_id, movie_id=movie_id, kind=kind))
                 await session.flush()
             interaction = await repo.get_interaction(session, user_id, movie_id, kind)
             return InteractionResult(interaction, sorted(await repo.kinds_for(session, user_id, movie_id)))
@@ -118,7 +118,7 @@ class LibraryService:
 
     # -- ratings --------------------------------------------------------------------------------
 
-    async def rate(self, user_id: int, movie_id: int, value: float) -> Rating:
+    async def rate(self, user_id: int, movie_id: int, value: float) -> RatingRow:
         problem = check_rating(value, "value")
         if problem:
             raise UserErrors(problem)
@@ -127,7 +127,7 @@ class LibraryService:
             await self._ensure_movie(session, details)
             rating = await repo.get_rating(session, user_id, movie_id)
             if rating is None:
-                rating = Rating(user_id=user_id, movie_id=movie_id, value=value)
+                rating = RatingRow(user_id=user_id, movie_id=movie_id, value=value)
                 session.add(rating)
             else:
                 rating.value = value
@@ -135,7 +135,7 @@ class LibraryService:
             # Rating a movie means having seen it.
             if "SEEN" not in await repo.kinds_for(session, user_id, movie_id):
                 await repo.remove_kinds(session, user_id, movie_id, REMOVES["SEEN"])
-                session.add(Interaction(user_id=user_id, movie_id=movie_id, kind="SEEN"))
+                session.add(InteractionRow(user_id=user_id, movie_id=movie_id, kind="SEEN"))
             await session.flush()
             return rating
 
@@ -164,21 +164,21 @@ class LibraryService:
         if problems:
             raise UserErrors(*problems)
 
-    async def create_review(self, user_id: int, movie_id: int, body: str, rating: float | None) -> Review:
+    async def create_review(self, user_id: int, movie_id: int, body: str, rating: float | None) -> ReviewRow:
         self._check_review(body, rating)
         details = await self._known_movie(movie_id)
         async with self._write(user_id) as session:
             await self._ensure_movie(session, details)
             if await repo.review_of(session, user_id, movie_id) is not None:
                 raise UserErrors.one("REVIEW_EXISTS", "You have already reviewed this movie.", "movieId")
-            review = Review(user_id=user_id, movie_id=movie_id, body=body.strip(), rating=rating)
+            review = ReviewRow(user_id=user_id, movie_id=movie_id, body=body.strip(), rating=rating)
             session.add(review)
             await session.flush()
             return review
 
     async def update_review(
         self, user_id: int, review_id: int, body: str | None, rating: float | None
-    ) -> Review:
+    ) -> ReviewRow:
         self._check_review(body, rating)
         async with self._write(user_id) as session:
             review = await repo.get_review(session, review_id)
@@ -222,7 +222,7 @@ class LibraryService:
             if last is not None and now - last < VIEW_DEDUP_WINDOW:
                 return False
             session.add(
-                WatchEvent(user_id=user_id, anonymous_key=anonymous_key, movie_id=movie_id, watched_at=now)
+                WatchEventRow(user_id=user_id, anonymous_key=anonymous_key, movie_id=movie_id, watched_at=now)
             )
             return True
 

@@ -11,8 +11,7 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from reelgraph.persistence.models import Interaction as InteractionRow
-from reelgraph.persistence.models import Review as ReviewRow
+from reelgraph.persistence.models import InteractionRow, ReviewRow
 from reelgraph.schema.errors import UserError
 from reelgraph.schema.pagination import Connection
 from reelgraph.schema.types.catalog import GenreType, MovieType, PersonType

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from strawberry import relay
 from strawberry.types import Info
 
-from reelgraph.persistence.models import User as UserRow
+from reelgraph.persistence.models import UserRow
 from reelgraph.schema.pagination import Connection
 
 if TYPE_CHECKING:
