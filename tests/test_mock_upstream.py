@@ -18,7 +18,8 @@ from reelgraph.integrations.mock_upstream import (
     create_tmdb_app,
     reset_calls,
 )
-from reelgraph.integrations.offline_catalog import OfflineCatalog, fold
+from reelgraph.integrations.offline_catalog import OfflineCatalog
+from reelgraph.text import fold
 
 THE_MATRIX = 603
 NOT_FOUND = {

@@ -15,12 +15,12 @@ from reelgraph.integrations.offline_catalog import (
     OFFLINE_PERSON_ID_MIN,
     SORT_FIELDS,
     TOP_RATED_MIN_VOTES,
-    DiscoverQuery,
     IdFilter,
     Movie,
     OfflineCatalog,
-    fold,
 )
+from reelgraph.integrations.offline_catalog import OfflineDiscoverQuery as DiscoverQuery
+from reelgraph.text import fold
 
 THE_MATRIX = 603
 MATRIX_RELOADED = 604

@@ -13,6 +13,8 @@ import httpx
 
 from reelgraph.config import Settings
 from reelgraph.integrations.http_policy import PolicyConfig, UpstreamPolicy
+from reelgraph.integrations.mock_upstream import create_omdb_app, create_tmdb_app
+from reelgraph.integrations.offline_catalog import OfflineCatalog
 from reelgraph.integrations.omdb import OMDbClient
 from reelgraph.integrations.tmdb import TMDbClient
 from reelgraph.observability.upstream_http import InstrumentedTransport, UpstreamHttpStats
@@ -51,9 +53,6 @@ def policy_config(settings: Settings) -> PolicyConfig:
 
 
 async def _offline_transports() -> tuple[httpx.AsyncBaseTransport, httpx.AsyncBaseTransport]:
-    from reelgraph.integrations.mock_upstream import create_omdb_app, create_tmdb_app
-    from reelgraph.integrations.offline_catalog import OfflineCatalog
-
     # Decompressing and indexing the catalog is CPU work: keep it off the event loop.
     catalog = await asyncio.to_thread(OfflineCatalog.load)
     return httpx.ASGITransport(app=create_tmdb_app(catalog)), httpx.ASGITransport(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from reelgraph.integrations.offline_catalog import is_french
+from reelgraph.text import is_french
 
 
 class ReasonKind(StrEnum):

@@ -1,0 +1,202 @@
+"""The offline TMDb v3 app: routes under ``/3``, TMDb's auth, errors and pagination."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from starlette.applications import Starlette
+from starlette.datastructures import Headers, QueryParams
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from reelgraph.integrations.mock_upstream.calls import counted_app
+from reelgraph.integrations.mock_upstream.errors import TmdbError, invalid_key, not_found, tmdb_error_response
+from reelgraph.integrations.mock_upstream.faults import FaultConfig
+from reelgraph.integrations.mock_upstream.params import parse_discover_query, parse_page, release_year
+from reelgraph.integrations.mock_upstream.tables import CHANGE_KEYS, IMAGE_CONFIGURATION
+from reelgraph.integrations.mock_upstream.tmdb_bodies import TmdbResponses, page_of, paged
+from reelgraph.integrations.offline_catalog import Movie, OfflineCatalog, Person
+
+APPEND_LIMIT = 20  # TMDb refuses more append_to_response parts than this
+
+
+class TmdbAuthMiddleware:
+    """TMDb auth: ``api_key`` query parameter (v3) or ``Authorization: Bearer <token>``."""
+
+    def __init__(self, app: ASGIApp, required_key: str | None) -> None:
+        self.app = app
+        self.required_key = required_key
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and self.required_key is not None:
+            api_key = QueryParams(scope.get("query_string", b"")).get("api_key")
+            authorization = Headers(scope=scope).get("authorization", "")
+            scheme, _, token = authorization.partition(" ")
+            bearer = token.strip() if scheme.lower() == "bearer" else None
+            if self.required_key not in (api_key, bearer):
+                await invalid_key().response()(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _append_parts(params: Mapping[str, str]) -> list[str]:
+    parts = [p.strip() for p in params.get("append_to_response", "").split(",") if p.strip()]
+    if len(parts) > APPEND_LIMIT:
+        raise TmdbError(400, 47, "The input is not valid.")
+    return parts
+
+
+class _TmdbEndpoints:
+    """Route handlers of the TMDb app; all state lives in the catalog and ``TmdbResponses``."""
+
+    def __init__(self, catalog: OfflineCatalog) -> None:
+        self.catalog = catalog
+        self.r = TmdbResponses(catalog)
+
+    def _movie(self, request: Request) -> Movie:
+        movie = self.catalog.movie(request.path_params["movie_id"])
+        if movie is None:
+            raise not_found()
+        return movie
+
+    def _person(self, request: Request) -> Person:
+        person = self.catalog.person(request.path_params["person_id"])
+        if person is None:
+            raise not_found()
+        return person
+
+    async def configuration(self, request: Request) -> JSONResponse:
+        return JSONResponse({"images": IMAGE_CONFIGURATION, "change_keys": CHANGE_KEYS})
+
+    async def genre_list(self, request: Request) -> JSONResponse:
+        language = request.query_params.get("language")
+        return JSONResponse({"genres": [g._asdict() for g in self.catalog.genres(language)]})
+
+    async def trending(self, request: Request) -> JSONResponse:
+        window = request.path_params["window"]
+        if window not in ("day", "week"):
+            raise not_found()
+        page = parse_page(request.query_params)
+        return JSONResponse(self.r.envelope(self.catalog.trending(window), page, media_type="movie"))
+
+    async def popular(self, request: Request) -> JSONResponse:
+        page = parse_page(request.query_params)
+        return JSONResponse(self.r.envelope(self.catalog.popular(), page))
+
+    async def top_rated(self, request: Request) -> JSONResponse:
+        page = parse_page(request.query_params)
+        return JSONResponse(self.r.envelope(self.catalog.top_rated(), page))
+
+    async def now_playing(self, request: Request) -> JSONResponse:
+        page = parse_page(request.query_params)
+        listing = self.catalog.now_playing()
+        dates = {"maximum": listing.maximum, "minimum": listing.minimum}
+        return JSONResponse(self.r.envelope(listing.movie_ids, page, dates=dates))
+
+    async def upcoming(self, request: Request) -> JSONResponse:
+        page = parse_page(request.query_params)
+        listing = self.catalog.upcoming()
+        dates = {"maximum": listing.maximum, "minimum": listing.minimum}
+        return JSONResponse(self.r.envelope(listing.movie_ids, page, dates=dates))
+
+    async def discover(self, request: Request) -> JSONResponse:
+        page = parse_page(request.query_params)
+        query = parse_discover_query(request.query_params)
+        return JSONResponse(self.r.envelope(self.catalog.discover(query), page))
+
+    async def search_movie(self, request: Request) -> JSONResponse:
+        params = request.query_params
+        page = parse_page(params)
+        movies = self.catalog.search_movies(params.get("query", ""), release_year(params))
+        return JSONResponse(self.r.envelope([m.id for m in movies], page))
+
+    async def search_person(self, request: Request) -> JSONResponse:
+        page = parse_page(request.query_params)
+        people = self.catalog.search_people(request.query_params.get("query", ""))
+        results = [self.r.person_search_item(p) for p in page_of(people, page)]
+        return JSONResponse(paged(page, len(people), results))
+
+    async def search_keyword(self, request: Request) -> JSONResponse:
+        page = parse_page(request.query_params)
+        keywords = self.catalog.search_keywords(request.query_params.get("query", ""))
+        results = [{"id": k.id, "name": k.name} for k in page_of(keywords, page)]
+        return JSONResponse(paged(page, len(keywords), results))
+
+    async def movie_details(self, request: Request) -> JSONResponse:
+        movie = self._movie(request)
+        params = request.query_params
+        return JSONResponse(self.r.movie_details(movie, params.get("language"), _append_parts(params)))
+
+    async def movie_part(self, request: Request) -> JSONResponse:
+        movie = self._movie(request)
+        params = request.query_params
+        part = request.path_params.get("part", "watch/providers")
+        page = parse_page(params) if part in ("similar", "recommendations") else 1
+        body = self.r.movie_part(movie, part, page)
+        if body is None:
+            raise not_found()
+        # Sub-resources carry the movie id; list envelopes do not.
+        return JSONResponse(body if "page" in body else {"id": movie.id, **body})
+
+    async def person_details(self, request: Request) -> JSONResponse:
+        person = self._person(request)
+        return JSONResponse(self.r.person_details(person, _append_parts(request.query_params)))
+
+    async def person_part(self, request: Request) -> JSONResponse:
+        person = self._person(request)
+        part = request.path_params["part"]
+        if part == "movie_credits":
+            return JSONResponse({"id": person.id, **self.r.movie_credits_of(person)})
+        if part == "external_ids":
+            return JSONResponse({"id": person.id, **self.r.person_external_ids(person)})
+        raise not_found()
+
+
+async def _tmdb_error_handler(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, TmdbError):
+        return exc.response()
+    if isinstance(exc, HTTPException) and exc.status_code != 404:
+        return tmdb_error_response(exc.status_code, 3, exc.detail)
+    return not_found().response()
+
+
+def create_tmdb_app(
+    catalog: OfflineCatalog, faults: FaultConfig | None = None, *, required_key: str | None = None
+) -> Starlette:
+    """TMDb v3 API (paths under ``/3``). With ``required_key`` set, other keys get 401."""
+    api = _TmdbEndpoints(catalog)
+    routes = [
+        Mount(
+            "/3",
+            routes=[
+                Route("/configuration", api.configuration),
+                Route("/genre/movie/list", api.genre_list),
+                Route("/trending/movie/{window:str}", api.trending),
+                Route("/movie/popular", api.popular),
+                Route("/movie/top_rated", api.top_rated),
+                Route("/movie/now_playing", api.now_playing),
+                Route("/movie/upcoming", api.upcoming),
+                Route("/discover/movie", api.discover),
+                Route("/search/movie", api.search_movie),
+                Route("/search/person", api.search_person),
+                Route("/search/keyword", api.search_keyword),
+                Route("/movie/{movie_id:int}", api.movie_details),
+                # "watch/providers" is the one sub-resource with a slash in it.
+                Route("/movie/{movie_id:int}/watch/providers", api.movie_part, name="watch_providers"),
+                Route("/movie/{movie_id:int}/{part:str}", api.movie_part),
+                Route("/person/{person_id:int}", api.person_details),
+                Route("/person/{person_id:int}/{part:str}", api.person_part),
+            ],
+        )
+    ]
+    return counted_app(
+        catalog,
+        routes,
+        faults,
+        inner=[Middleware(TmdbAuthMiddleware, required_key=required_key)],
+        exception_handlers={TmdbError: _tmdb_error_handler, HTTPException: _tmdb_error_handler},
+    )
