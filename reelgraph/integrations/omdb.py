@@ -165,7 +165,8 @@ class OMDbClient:
             error = _text(data.get("Error")) or ""
             if self._api_key:
                 error = error.replace(self._api_key, "***")  # never echo the key, even if OMDb did
-            return self._handle_error(error)
+            self._handle_error(error)
+            return None
         return parse_scores(data, imdb_id)
 
     def _handle_error(self, error: str) -> None:
