@@ -36,10 +36,6 @@ from reelgraph.integrations.offline_catalog.records import (
     Person,
 )
 
-# Transitional: reelgraph/chat/resolvers.py still imports ``fold`` from here (its owner is moving
-# it to ``reelgraph.text``). Drop this line once nothing imports it from this package.
-from reelgraph.text import fold
-
 __all__ = [
     "DEFAULT_SORT",
     "OFFLINE_KEYWORD_ID_MIN",
@@ -51,5 +47,4 @@ __all__ = [
     "OfflineCatalog",
     "OfflineDiscoverQuery",
     "Person",
-    "fold",
 ]
