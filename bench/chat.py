@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from reelgraph.chat.entities import CatalogEntityResolver
 from reelgraph.chat.filters import ChatFilterState
-from reelgraph.chat.resolvers import CatalogEntityResolver
 from reelgraph.chat.rules import RuleParser
 from reelgraph.integrations.offline_catalog import OfflineCatalog
 

@@ -19,9 +19,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from reelgraph.chat.engine import ChatEngine
+from reelgraph.chat.entities import CatalogEntityResolver
 from reelgraph.chat.filters import ChatFilterState
 from reelgraph.chat.llm import TOOL_NAME, ChatEngineError, LLMConfig, LLMEngine, filters_json_schema
-from reelgraph.chat.resolvers import CatalogEntityResolver
 from reelgraph.integrations.offline_catalog import OfflineCatalog
 from tests.helpers import free_port
 

@@ -14,9 +14,9 @@ import pytest
 
 from reelgraph.chat import lexicon as lx
 from reelgraph.chat.engine import ChatEngine
+from reelgraph.chat.entities import CatalogEntityResolver, MovieHit, PersonHit
 from reelgraph.chat.filters import ChatFilterState
 from reelgraph.chat.replies import compose_reply, describe_filters, relaxation_candidates
-from reelgraph.chat.resolvers import CatalogEntityResolver, MovieHit, PersonHit
 from reelgraph.chat.rules import RuleParser
 from reelgraph.integrations.offline_catalog import OfflineCatalog
 from reelgraph.services.discovery import validate

@@ -8,11 +8,12 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from reelgraph.chat.entities import EntityResolver
 from reelgraph.chat.filters import ChatFilterState
 from reelgraph.chat.llm import ChatEngineError, LLMConfig, LLMEngine
 from reelgraph.chat.replies import compose_reply
-from reelgraph.chat.resolvers import EntityResolver
 from reelgraph.chat.rules import RuleParser
+from reelgraph.text import is_french
 
 logger = logging.getLogger("reelgraph.chat")
 
@@ -92,7 +93,7 @@ class ChatEngine:
 
 def _language(language: str | None, previous: ChatFilterState | None) -> str:
     if language:
-        return "fr" if language.lower().replace("_", "-").split("-")[0] == "fr" else "en"
+        return "fr" if is_french(language) else "en"
     return previous.language if previous is not None else "en"
 
 

@@ -25,8 +25,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from reelgraph.chat import lexicon as lx
-from reelgraph.chat.filters import INTENTS, SORTS, ChatFilterState
-from reelgraph.chat.resolvers import EntityResolver, MovieHit, PersonHit, best_movie, best_person
+from reelgraph.chat.entities import EntityResolver, MovieHit, PersonHit, best_movie, best_person
+from reelgraph.chat.filters import INTENTS, SORTS, ChatFilterState, Intent, Sort
+from reelgraph.text import is_french
 
 logger = logging.getLogger("reelgraph.chat.llm")
 
@@ -121,7 +122,7 @@ class Extraction(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    intent: Literal["DISCOVER", "SIMILAR", "PERSON", "TITLE", "TRENDING", "REFINE", "SMALLTALK"] = "DISCOVER"
+    intent: Intent = "DISCOVER"
     refine: bool = False
     genres: list[str] = Field(default_factory=list, max_length=10)
     exclude_genres: list[str] = Field(default_factory=list, max_length=10)
@@ -142,17 +143,7 @@ class Extraction(BaseModel):
     runtime_max: int | None = Field(default=None, ge=1, le=1000)
     original_language: str | None = Field(default=None, pattern=r"^[a-z]{2}$")
     keywords: list[_Keyword] = Field(default_factory=list, max_length=8)
-    sort: (
-        Literal[
-            "POPULARITY_DESC",
-            "RELEASE_DATE_DESC",
-            "RELEASE_DATE_ASC",
-            "VOTE_AVERAGE_DESC",
-            "IMDB_RATING_DESC",
-            "TITLE_ASC",
-        ]
-        | None
-    ) = None
+    sort: Sort | None = None
     reply: str | None = Field(default=None, max_length=600)
 
 
@@ -244,6 +235,7 @@ class LLMEngine:
 
     def _get_client(self) -> Any:
         if self._client is None:
+            # imported on first use: only a configured LLM needs the client, and it is slow to import
             from openai import AsyncOpenAI
 
             # Retries are ours to decide: a slow model means falling back to the rules, not waiting.
@@ -306,7 +298,7 @@ class LLMEngine:
             visible=len(visible),
             year=self.reference_year,
             sorts=", ".join(SORTS),
-            language="French" if language == "fr" else "English",
+            language="French" if is_french(language) else "English",
         )
         messages = [
             {"role": "system", "content": system},
@@ -404,7 +396,7 @@ class LLMEngine:
             self._movies(x.similar_to_titles),
             self._movies([x.title] if x.title else []),
         )
-        state = ChatFilterState(intent=x.intent, language="fr" if language == "fr" else "en", source="llm")
+        state = ChatFilterState(intent=x.intent, language="fr" if is_french(language) else "en", source="llm")
         state.genres = [g for name in x.genres if (g := lx.genre_id_for(name)) is not None]
         state.exclude_genres = [g for name in x.exclude_genres if (g := lx.genre_id_for(name)) is not None]
         state.genre_match = x.genre_match

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from reelgraph.chat import lexicon as lx
 from reelgraph.chat.filters import ChatFilterState
+from reelgraph.text import is_french
 
 MAX_TITLES = 3
 
@@ -38,7 +39,7 @@ _RELAX_ORDER: tuple[tuple[str, str, str], ...] = (
 
 def _fr(language: str | None, state: ChatFilterState) -> bool:
     if language:
-        return language.lower().replace("_", "-").split("-")[0] == "fr"
+        return is_french(language)
     return state.language == "fr"
 
 

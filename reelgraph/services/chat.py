@@ -17,8 +17,8 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from reelgraph.chat.engine import ChatEngine
+from reelgraph.chat.entities import MovieHit, PersonHit
 from reelgraph.chat.filters import ChatFilterState
-from reelgraph.chat.resolvers import MovieHit, PersonHit
 from reelgraph.errors import NotFound, RateLimited, UserErrors
 from reelgraph.persistence import chat as repo
 from reelgraph.persistence.engine import write_transaction

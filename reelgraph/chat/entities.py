@@ -1,4 +1,4 @@
-"""Entity resolution for the chat: names to person ids, titles to movie ids.
+"""Entity resolution for the chat: names to person ids, titles to movie ids (catalog entities).
 
 The parser never talks to TMDb itself; it asks an ``EntityResolver``. The server implements one
 over its catalog service (TMDb search, cached); ``CatalogEntityResolver`` is the same thing over
@@ -11,7 +11,8 @@ from typing import Protocol, runtime_checkable
 
 from rapidfuzz import fuzz, process
 
-from reelgraph.integrations.offline_catalog import OfflineCatalog, fold
+from reelgraph.integrations.offline_catalog import OfflineCatalog
+from reelgraph.text import drop_article, fold
 
 # (id, name, popularity)
 PersonHit = tuple[int, str, float]
@@ -74,11 +75,6 @@ class CatalogEntityResolver:
 NAME_MATCH_MIN = 80.0
 
 
-def _drop_article(text: str) -> str:
-    head, _, rest = text.partition(" ")
-    return rest if rest and head in ("the", "a", "an", "le", "la", "les", "l") else text
-
-
 def best_person(name: str, hits: list[PersonHit]) -> PersonHit | None:
     """The hit that is this name: exact (accent/case-insensitive) first, else the closest, most
     popular one; None when nothing is close (a search always returns *something* on TMDb)."""
@@ -95,15 +91,15 @@ def best_person(name: str, hits: list[PersonHit]) -> PersonHit | None:
 
 def best_movie(title: str, hits: list[MovieHit], year: int | None = None) -> MovieHit | None:
     """Same for titles; a leading article and a subtitle after ':' do not count."""
-    wanted = _drop_article(fold(title))
+    wanted = drop_article(fold(title))
     if not wanted or not hits:
         return None
     if year is not None:
         hits = sorted(hits, key=lambda h: h[2] != year)  # stable: that year's first
     for hit in hits:
-        full = _drop_article(fold(hit[1]))
-        if wanted in (full, _drop_article(fold(hit[1].split(":")[0]))):
+        full = drop_article(fold(hit[1]))
+        if wanted in (full, drop_article(fold(hit[1].split(":")[0]))):
             return hit
-    scored = [(fuzz.ratio(wanted, _drop_article(fold(hit[1]))), hit[3], hit) for hit in hits]
+    scored = [(fuzz.ratio(wanted, drop_article(fold(hit[1]))), hit[3], hit) for hit in hits]
     score, _, hit = max(scored, key=lambda s: (s[0], s[1]))
     return hit if score >= NAME_MATCH_MIN else None

@@ -1,0 +1,96 @@
+"""What the passes share while they read one message: the ``Reading`` (the text, the context and
+the resolver) and the ``Turn`` they fill in (everything the message says, before the merge)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from reelgraph.chat import lexicon as lx
+from reelgraph.chat.entities import EntityResolver, MovieHit, PersonHit
+from reelgraph.chat.filters import ChatFilterState, Sort
+from reelgraph.chat.rules.text import Text
+
+logger = logging.getLogger("reelgraph.chat.rules")
+
+MAX_RESOLVER_CALLS = 8  # a hostile message full of "with X" must not fan out into many searches
+
+
+@dataclass(slots=True)
+class Mention:
+    start: int
+    end: int
+    kind: str
+    effect: lx.Effect | None = None
+    person: PersonHit | None = None
+    negated: bool = False
+
+
+@dataclass(slots=True)
+class Turn:
+    """Everything one message says, before it is merged with the previous state."""
+
+    mentions: list[Mention] = field(default_factory=list)
+    similar: list[MovieHit] = field(default_factory=list)
+    title: MovieHit | None = None
+    title_person: PersonHit | None = None
+    similar_visible: list[int] = field(default_factory=list)
+    title_visible: int | None = None
+    exclude_ids: list[int] = field(default_factory=list)
+    exclude_visible: bool = False
+    drop_people: list[int] = field(default_factory=list)
+    pronoun_keep: bool = False
+    year_from: int | None = None
+    year_to: int | None = None
+    years_set: bool = False
+    runtime_min: int | None = None
+    runtime_max: int | None = None
+    rating: float | None = None
+    imdb_rating: float | None = None
+    relatives: list[str] = field(default_factory=list)
+    sort: Sort | None = None
+    trending: bool = False
+    smalltalk: bool = False
+    family_age: bool = False
+    reset: bool = False  # "start over", "new search": the previous filters do not carry over
+    understood: bool = False
+    resolver_calls: int = 0
+
+
+@dataclass(slots=True)
+class Reading:
+    """One message being read: its text and turn, the conversation around it, and the resolver.
+    One is made per ``parse`` call, so concurrent requests never share a resolver budget."""
+
+    text: Text
+    turn: Turn
+    previous: ChatFilterState | None
+    visible: list[int]  # the TMDb ids the client shows, in order
+    capitalized: frozenset[str]  # folded words the user wrote with a capital letter
+    resolver: EntityResolver
+    reference_year: int
+
+    def budget(self) -> bool:
+        """Count one resolver call; False once the turn has spent its budget."""
+        self.turn.resolver_calls += 1
+        return self.turn.resolver_calls <= MAX_RESOLVER_CALLS
+
+    async def search_people(self, query: str) -> list[PersonHit]:
+        try:
+            return list(await self.resolver.search_people(query))
+        except Exception:  # an upstream outage costs the names, not the whole turn
+            logger.warning("chat: person search failed", exc_info=True)
+            return []
+
+    async def search_movies(self, query: str) -> list[MovieHit]:
+        try:
+            return list(await self.resolver.search_movies(query))
+        except Exception:
+            logger.warning("chat: movie search failed", exc_info=True)
+            return []
+
+
+# Every pass has this shape: it reads ``reading.text``, marks the tokens it used and records what
+# they said in ``reading.turn``. The parser runs them in the order of ``parser.PASSES``.
+Pass = Callable[[Reading], Awaitable[None]]
