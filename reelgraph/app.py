@@ -19,7 +19,7 @@ from reelgraph.graphiql import STATIC_DIR, STATIC_PATH
 from reelgraph.http import BodySizeLimit, GraphQLView, health, ready
 from reelgraph.mail import Mailer
 from reelgraph.observability import install_observability
-from reelgraph.schema import build_schema
+from reelgraph.schema.root import build_schema
 from reelgraph.security import SecurityHeaders, check_settings
 from reelgraph.services.container import Services
 

@@ -84,7 +84,7 @@ def _mock_upstream(args: argparse.Namespace) -> int:
 
 
 def _export_schema(args: argparse.Namespace) -> int:
-    from reelgraph.schema import schema
+    from reelgraph.schema.root import schema
 
     text = schema.as_str() + "\n"
     if args.output == "-":

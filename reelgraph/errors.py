@@ -1,8 +1,11 @@
 """Errors every layer may raise, free of GraphQL: the schema layer turns them into responses.
 
 Two kinds, as the contract says:
-- ApiError: top-level errors with a stable extensions.code (auth, permissions, limits, outages);
-- UserErrors: expected, user-caused failures returned as data in a payload's `errors` list.
+
+    ApiError                   a top-level error with a stable extensions.code (ErrorCode)
+      Unauthenticated, Forbidden, NotFound, BadUserInput, RateLimited, UpstreamUnavailableError
+    UserErrors                 expected, user-caused failures of a mutation, returned as data in
+                               its payload's `errors` list, each a FieldProblem (UserErrorCode)
 """
 
 from __future__ import annotations
@@ -23,6 +26,41 @@ class ErrorCode(StrEnum):
     INTERNAL_SERVER_ERROR = "INTERNAL_SERVER_ERROR"
     GRAPHQL_PARSE_FAILED = "GRAPHQL_PARSE_FAILED"
     GRAPHQL_VALIDATION_FAILED = "GRAPHQL_VALIDATION_FAILED"
+
+
+class UserErrorCode(StrEnum):
+    """Every code a payload's `errors[].code` can carry (the wire type stays String!)."""
+
+    ALREADY_SEEN = "ALREADY_SEEN"
+    CONFLICTING_GENRES = "CONFLICTING_GENRES"
+    EMAIL_TAKEN = "EMAIL_TAKEN"
+    EMPTY_MESSAGE = "EMPTY_MESSAGE"
+    EMPTY_REVIEW = "EMPTY_REVIEW"
+    GENRE_NOT_FOUND = "GENRE_NOT_FOUND"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    INVALID_DATE_OF_BIRTH = "INVALID_DATE_OF_BIRTH"
+    INVALID_EMAIL = "INVALID_EMAIL"
+    INVALID_LOCALE = "INVALID_LOCALE"
+    INVALID_NAME = "INVALID_NAME"
+    INVALID_RATING = "INVALID_RATING"
+    INVALID_REFRESH_TOKEN = "INVALID_REFRESH_TOKEN"
+    INVALID_REGION = "INVALID_REGION"
+    INVALID_RESET_TOKEN = "INVALID_RESET_TOKEN"
+    LAST_ADMIN = "LAST_ADMIN"
+    MESSAGE_TOO_LONG = "MESSAGE_TOO_LONG"
+    MOVIE_NOT_FOUND = "MOVIE_NOT_FOUND"
+    NAME_TOO_LONG = "NAME_TOO_LONG"
+    PERSON_NOT_FOUND = "PERSON_NOT_FOUND"
+    RATING_NOT_FOUND = "RATING_NOT_FOUND"
+    REFRESH_TOKEN_REQUIRED = "REFRESH_TOKEN_REQUIRED"
+    REVIEW_EXISTS = "REVIEW_EXISTS"
+    REVIEW_NOT_FOUND = "REVIEW_NOT_FOUND"
+    REVIEW_TOO_LONG = "REVIEW_TOO_LONG"
+    ROLE_REQUIRED = "ROLE_REQUIRED"
+    SAME_PASSWORD = "SAME_PASSWORD"
+    TOO_MANY = "TOO_MANY"
+    USER_NOT_FOUND = "USER_NOT_FOUND"
+    WEAK_PASSWORD = "WEAK_PASSWORD"
 
 
 class ApiError(Exception):
@@ -71,7 +109,7 @@ class UpstreamUnavailableError(ApiError):
 class FieldProblem:
     """One user error: `field` is the path to the input at fault, e.g. ("input", "email")."""
 
-    code: str
+    code: UserErrorCode
     message: str
     field: tuple[str, ...] | None = None
 
@@ -84,5 +122,5 @@ class UserErrors(Exception):
         self.problems = list(problems)
 
     @classmethod
-    def one(cls, code: str, message: str, *field: str) -> UserErrors:
+    def one(cls, code: UserErrorCode, message: str, *field: str) -> UserErrors:
         return cls(FieldProblem(code=code, message=message, field=tuple(field) or None))

@@ -14,13 +14,13 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLRequestData
 
 from reelgraph.apq import PersistedQueries, PersistedQueryError
-from reelgraph.cache import cache_ready
+from reelgraph.caching.responses import ResponseCache
+from reelgraph.caching.shared_cache import cache_ready
 from reelgraph.errors import ErrorCode
 from reelgraph.graphiql import CONTENT_SECURITY_POLICY, graphiql_page
-from reelgraph.ratelimit import caller_key, client_ip, rate_limits, retry_after_message
-from reelgraph.response_cache import ResponseCache
 from reelgraph.schema.context import Context
 from reelgraph.services.container import Services
+from reelgraph.throttling.request_limits import caller_key, client_ip, rate_limits, retry_after_message
 
 
 def error_response(
@@ -124,7 +124,7 @@ class GraphQLView(GraphQL[Context, None]):
             raise HTTPException(400, "The request body must be a JSON object.")
         return parsed
 
-    async def execute_operation(  # type: ignore[override]
+    async def execute_operation(
         self,
         request: Request,
         request_adapter: Any,

@@ -2,7 +2,7 @@
 
 `strawberry codegen --app-dir scripts --schema strawberry_sdl_schema:schema -p python OPS...`
 writes Python types for the documented operations. It reads this schema rather than
-`reelgraph.schema:schema` because Strawberry's (experimental) codegen cannot walk the server's
+`reelgraph.schema.root:schema` because Strawberry's (experimental) codegen cannot walk the server's
 own types: it fails on generic connections (`Connection[ReviewType].nodes` stays a type
 variable) and on lazy leaf types (`Movie.viewerInteractions`). schema.graphql is exported from
 that very schema and a test keeps it current, so the operations are checked against the same

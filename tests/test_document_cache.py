@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from graphql import parse
 
-from reelgraph.schema.documents import DocumentCache
+from reelgraph.schema.extensions.documents import DocumentCache
 from tests.helpers import GraphQLClient, error_codes
 
 

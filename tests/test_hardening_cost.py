@@ -11,8 +11,8 @@ from graphql import GraphQLSchema, parse
 
 from reelgraph.app import create_app
 from reelgraph.config import Settings
-from reelgraph.schema import build_schema
-from reelgraph.schema.cost import CostAnalyzer
+from reelgraph.schema.extensions.cost import CostAnalyzer
+from reelgraph.schema.root import build_schema
 from tests.helpers import GraphQLClient, error_codes
 
 # 100 movies, each with 100 similar, each with 100 similar, ... : about 10^10 nodes.

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from graphql import GraphQLError, GraphQLSyntaxError, parse
 
-from reelgraph.schema import build_schema
-from reelgraph.schema.token_budget import over_budget_at
+from reelgraph.schema.extensions.token_budget import over_budget_at
+from reelgraph.schema.root import build_schema
 from tests.helpers import GraphQLClient, error_codes
 
 

@@ -26,8 +26,8 @@ import httpx
 import pytest
 import websockets
 
-from reelgraph.cache import NAMESPACE
-from reelgraph.services.cached import cache_key
+from reelgraph.caching.shared_cache import NAMESPACE
+from reelgraph.caching.upstream_data import cache_key
 from tests.helpers import PASSWORD, free_port, unique_email
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -25,6 +25,10 @@ class Viewer:
     def has_role(self, role: str) -> bool:
         return role in self.roles
 
+    def is_owner_or_admin(self, user_id: int) -> bool:
+        """The one rule for a user's private data: the user themself, or an admin."""
+        return self.id == user_id or self.has_role("ADMIN")
+
 
 def bearer_token(authorization: str | None) -> str | None:
     if not authorization:

@@ -13,10 +13,9 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-if TYPE_CHECKING:  # the services layer is imported lazily: chat must not pull it in at import time
-    from reelgraph.services.discovery import MovieFilterSpec
+from reelgraph.movie_filter import MovieFilterSpec
 
 Intent = Literal["DISCOVER", "SIMILAR", "PERSON", "TITLE", "TRENDING", "REFINE", "SMALLTALK"]
 Sort = Literal[
@@ -221,8 +220,6 @@ class ChatFilterState:
     def to_movie_filter_spec(self) -> MovieFilterSpec:
         """The discover filter for this state. ``similar_to``, ``exclude_people`` and
         ``exclude_ids`` are not discover filters: the caller applies them around discover."""
-        from reelgraph.services.discovery import MovieFilterSpec
-
         return MovieFilterSpec(
             genres=list(self.genres),
             genre_match=self.genre_match,

@@ -1,0 +1,70 @@
+"""Per-request loaders: one `XByYLoader` per access path, made fresh for every request.
+
+They sit on top of reelgraph.integrations and reelgraph.persistence and never call services.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from reelgraph.loaders.catalog import (
+    GenreNamesByLanguageLoader,
+    MovieByIdLoader,
+    PersonByIdLoader,
+    ScoresByImdbIdLoader,
+)
+from reelgraph.loaders.catalog_reader import CatalogReader
+from reelgraph.loaders.library import (
+    AverageRatingByMovieLoader,
+    HiddenMoviesOfViewer,
+    ViewerId,
+    ViewerInteractionsByMovieLoader,
+    ViewerRatingByMovieLoader,
+)
+from reelgraph.loaders.users import InteractionByIdLoader, ReviewByIdLoader, RolesByUserLoader, UserByIdLoader
+
+
+@dataclass
+class RequestLoaders:
+    movie: MovieByIdLoader
+    person: PersonByIdLoader
+    scores: ScoresByImdbIdLoader
+    genre_names: GenreNamesByLanguageLoader
+    viewer_interactions: ViewerInteractionsByMovieLoader
+    viewer_rating: ViewerRatingByMovieLoader
+    average_rating: AverageRatingByMovieLoader
+    hidden_movies: HiddenMoviesOfViewer
+    roles: RolesByUserLoader
+    user: UserByIdLoader
+    review: ReviewByIdLoader
+    interaction: InteractionByIdLoader
+
+    @classmethod
+    def create(
+        cls, reader: CatalogReader | None, sessions: async_sessionmaker[AsyncSession], viewer_id: ViewerId
+    ) -> RequestLoaders:
+        # reader is None only for servers opened without the catalog (CLI account commands).
+        catalog: CatalogReader = reader  # type: ignore[assignment]  # catalog loaders then go unused
+        return cls(
+            movie=MovieByIdLoader(catalog),
+            person=PersonByIdLoader(catalog),
+            scores=ScoresByImdbIdLoader(catalog),
+            genre_names=GenreNamesByLanguageLoader(catalog),
+            viewer_interactions=ViewerInteractionsByMovieLoader(sessions, viewer_id),
+            viewer_rating=ViewerRatingByMovieLoader(sessions, viewer_id),
+            average_rating=AverageRatingByMovieLoader(sessions),
+            hidden_movies=HiddenMoviesOfViewer(sessions, viewer_id),
+            roles=RolesByUserLoader(sessions),
+            user=UserByIdLoader(sessions),
+            review=ReviewByIdLoader(sessions),
+            interaction=InteractionByIdLoader(sessions),
+        )
+
+    def forget_library(self) -> None:
+        """After a library mutation: what this request reads next must reflect it."""
+        self.hidden_movies.clear()
+        self.viewer_interactions.clear_all()
+        self.viewer_rating.clear_all()
+        self.average_rating.clear_all()

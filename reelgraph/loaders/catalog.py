@@ -1,4 +1,4 @@
-"""Per-request DataLoaders over the catalog: each key is fetched once per request, in batches."""
+"""Per-request DataLoaders over the catalog: each key is read once per request, in batches."""
 
 from __future__ import annotations
 
@@ -8,41 +8,65 @@ from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
-from reelgraph.services.catalog import CatalogService
+from reelgraph.loaders.catalog_reader import CatalogReader
 
 K = TypeVar("K")
 V = TypeVar("V")
+Details = dict[str, Any]
+# (TMDb id, language)
+EntityKey = tuple[int, str]
+# (TMDb id, IMDb id): scores are cached by IMDb id and mirrored by TMDb id.
+ScoresKey = tuple[int, str | None]
 
 # Upstream calls one batch may have in flight; the HTTP policy's rate limit still applies on top.
 MAX_CONCURRENCY = 10
 
 
-def _bounded(fetch_one: Callable[[K], Awaitable[V]]) -> Callable[[Sequence[K]], Awaitable[list[V]]]:
-    async def load(keys: Sequence[K]) -> list[V]:
+def _bounded(
+    fetch_one: Callable[[K], Awaitable[V]],
+) -> Callable[[Sequence[K]], Awaitable[list[V | BaseException]]]:
+    async def load(keys: Sequence[K]) -> list[V | BaseException]:
         gate = asyncio.Semaphore(MAX_CONCURRENCY)
 
         async def one(key: K) -> V:
             async with gate:
                 return await fetch_one(key)
 
-        # Errors stay per key: one failing movie does not fail its neighbours.
-        results = await asyncio.gather(*(one(key) for key in keys), return_exceptions=True)
-        return list(results)  # type: ignore[arg-type]
+        # Errors stay per key (DataLoader raises each one where it is awaited): one failing movie
+        # does not fail its neighbours.
+        return list(await asyncio.gather(*(one(key) for key in keys), return_exceptions=True))
 
     return load
 
 
-class CatalogLoaders:
-    def __init__(self, catalog: CatalogService) -> None:
-        self.movie: DataLoader[tuple[int, str], dict[str, Any] | None] = DataLoader(
-            _bounded(lambda key: catalog.movie(key[0], key[1]))
-        )
-        self.person: DataLoader[tuple[int, str], dict[str, Any] | None] = DataLoader(
-            _bounded(lambda key: catalog.person(key[0], key[1]))
-        )
+class MovieByIdLoader(DataLoader[EntityKey, Details | None]):
+    """Movie details with credits, videos, keywords, ids and providers; None when TMDb has none."""
 
-        async def load_scores(keys: Sequence[tuple[int, str | None]]) -> list[dict[str, Any] | None]:
-            return await catalog.omdb_scores(list(keys))
+    def __init__(self, reader: CatalogReader) -> None:
+        async def one(key: EntityKey) -> Details | None:
+            return await reader.movie(*key)
 
-        self.omdb: DataLoader[tuple[int, str | None], dict[str, Any] | None] = DataLoader(load_scores)
-        self.genre_names: DataLoader[str, dict[int, str]] = DataLoader(_bounded(catalog.genre_names))
+        super().__init__(load_fn=_bounded(one))
+
+
+class PersonByIdLoader(DataLoader[EntityKey, Details | None]):
+    def __init__(self, reader: CatalogReader) -> None:
+        async def one(key: EntityKey) -> Details | None:
+            return await reader.person(*key)
+
+        super().__init__(load_fn=_bounded(one))
+
+
+class ScoresByImdbIdLoader(DataLoader[ScoresKey, Details | None]):
+    """OMDb scores; one batch reads the shared cache and the mirror once for every movie in it."""
+
+    def __init__(self, reader: CatalogReader) -> None:
+        async def load(keys: Sequence[ScoresKey]) -> list[Details | None]:
+            return await reader.omdb_scores(list(keys))
+
+        super().__init__(load_fn=load)
+
+
+class GenreNamesByLanguageLoader(DataLoader[str, dict[int, str]]):
+    def __init__(self, reader: CatalogReader) -> None:
+        super().__init__(load_fn=_bounded(reader.genre_names))

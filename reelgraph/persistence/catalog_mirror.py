@@ -15,6 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reelgraph.persistence.models import GenreRow, MovieGenreRow, MovieRow
+from reelgraph.tmdb_payloads import imdb_id_of
 
 
 def _insert(session: AsyncSession, model: type[Any]) -> Any:
@@ -79,7 +80,7 @@ async def mirror_movie(session: AsyncSession, details: dict[str, Any], language:
     }
     if "runtime" in details:  # details only; a list item must not erase what details wrote
         row["runtime"] = details.get("runtime")
-        row["imdb_id"] = details.get("imdb_id") or (details.get("external_ids") or {}).get("imdb_id")
+        row["imdb_id"] = imdb_id_of(details)
     await upsert(session, MovieRow, [row], ["tmdb_id"])
     genres = details.get("genres")
     if genres is not None:

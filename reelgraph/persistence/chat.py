@@ -14,6 +14,11 @@ async def get_session(session: AsyncSession, session_id: str) -> ChatSessionRow 
     return await session.get(ChatSessionRow, session_id)
 
 
+async def sessions_by_id(session: AsyncSession, session_ids: list[str]) -> dict[str, ChatSessionRow]:
+    rows = await session.execute(select(ChatSessionRow).where(ChatSessionRow.id.in_(session_ids)))
+    return {row.id: row for row in rows.scalars()}
+
+
 async def messages_of(session: AsyncSession, session_ids: list[str]) -> dict[str, list[ChatMessageRow]]:
     rows = await session.execute(
         select(ChatMessageRow).where(ChatMessageRow.session_id.in_(session_ids)).order_by(ChatMessageRow.id)

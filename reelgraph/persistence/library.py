@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import TypeVar
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reelgraph.persistence.models import (
@@ -127,21 +128,74 @@ async def get_review(session: AsyncSession, review_id: int) -> ReviewRow | None:
     return await session.get(ReviewRow, review_id)
 
 
+async def reviews_by_id(session: AsyncSession, review_ids: Sequence[int]) -> dict[int, ReviewRow]:
+    rows = await session.execute(select(ReviewRow).where(ReviewRow.id.in_(review_ids)))
+    return {row.id: row for row in rows.scalars() if row.id is not None}
+
+
+async def interactions_by_id(
+    session: AsyncSession, interaction_ids: Sequence[int]
+) -> dict[int, InteractionRow]:
+    query = select(InteractionRow).where(InteractionRow.id.in_(interaction_ids))
+    return {row.id: row for row in (await session.execute(query)).scalars() if row.id is not None}
+
+
 async def review_of(session: AsyncSession, user_id: int, movie_id: int) -> ReviewRow | None:
     query = select(ReviewRow).where(ReviewRow.user_id == user_id, ReviewRow.movie_id == movie_id)
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def page_newest_first(
-    session: AsyncSession, model: type, conditions: list, before_id: int | None, limit: int
-) -> tuple[list, int]:
+LibraryRow = TypeVar("LibraryRow", InteractionRow, RatingRow, ReviewRow, WatchEventRow)
+
+
+async def _newest_first(
+    session: AsyncSession,
+    model: type[LibraryRow],
+    conditions: Sequence[ColumnElement[bool]],
+    before_id: int | None,
+    limit: int,
+) -> tuple[list[LibraryRow], int]:
     """A page of rows newest first (by id, which grows with time), and the total."""
     total = (await session.execute(select(func.count()).select_from(model).where(*conditions))).scalar_one()
     query = select(model).where(*conditions)
     if before_id is not None:
-        query = query.where(model.id < before_id)  # type: ignore[attr-defined]
-    rows = (await session.execute(query.order_by(model.id.desc()).limit(limit))).scalars().all()  # type: ignore[attr-defined]
+        query = query.where(model.id < before_id)
+    rows = (await session.execute(query.order_by(model.id.desc()).limit(limit))).scalars().all()
     return list(rows), total
+
+
+async def interactions_page(
+    session: AsyncSession, user_id: int, kind: str | None, before_id: int | None, limit: int
+) -> tuple[list[InteractionRow], int]:
+    conditions = [InteractionRow.user_id == user_id]
+    if kind is not None:
+        conditions.append(InteractionRow.kind == kind)
+    return await _newest_first(session, InteractionRow, conditions, before_id, limit)
+
+
+async def ratings_page(
+    session: AsyncSession, user_id: int, before_id: int | None, limit: int
+) -> tuple[list[RatingRow], int]:
+    return await _newest_first(session, RatingRow, [RatingRow.user_id == user_id], before_id, limit)
+
+
+async def reviews_page(
+    session: AsyncSession,
+    *,
+    user_id: int | None = None,
+    movie_id: int | None = None,
+    before_id: int | None,
+    limit: int,
+) -> tuple[list[ReviewRow], int]:
+    """A user's reviews, or a movie's."""
+    condition = ReviewRow.user_id == user_id if user_id is not None else ReviewRow.movie_id == movie_id
+    return await _newest_first(session, ReviewRow, [condition], before_id, limit)
+
+
+async def watch_events_page(
+    session: AsyncSession, user_id: int, before_id: int | None, limit: int
+) -> tuple[list[WatchEventRow], int]:
+    return await _newest_first(session, WatchEventRow, [WatchEventRow.user_id == user_id], before_id, limit)
 
 
 async def last_watch(
@@ -184,7 +238,7 @@ async def replace_preferences(
 
 
 async def stats(session: AsyncSession, user_id: int) -> dict[str, object]:
-    counts = dict(
+    counts: dict[str, int] = dict(
         (
             await session.execute(
                 select(InteractionRow.kind, func.count())

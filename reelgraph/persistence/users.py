@@ -15,6 +15,11 @@ async def get_user(session: AsyncSession, user_id: int) -> UserRow | None:
     return await session.get(UserRow, user_id)
 
 
+async def users_by_id(session: AsyncSession, user_ids: Sequence[int]) -> dict[int, UserRow]:
+    rows = await session.execute(select(UserRow).where(UserRow.id.in_(user_ids)))
+    return {row.id: row for row in rows.scalars() if row.id is not None}
+
+
 async def get_user_by_email(session: AsyncSession, email: str) -> UserRow | None:
     return (await session.execute(select(UserRow).where(UserRow.email == email))).scalar_one_or_none()
 
@@ -33,7 +38,8 @@ async def roles_of(session: AsyncSession, user_ids: Sequence[int]) -> dict[int, 
 
 
 async def role_id(session: AsyncSession, name: str) -> int:
-    return (await session.execute(select(RoleRow.id).where(RoleRow.name == name))).scalar_one()
+    found: int = (await session.execute(select(RoleRow.id).where(RoleRow.name == name))).scalar_one()
+    return found
 
 
 async def grant_role(session: AsyncSession, user_id: int, role: str) -> None:

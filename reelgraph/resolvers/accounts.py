@@ -1,81 +1,67 @@
-"""Account resolvers: thin adapters from GraphQL arguments to AccountService calls."""
+"""Query.viewer; Mutation.register, login, refreshToken, logout, requestPasswordReset,
+resetPassword, changePassword, updateProfile."""
 
 from __future__ import annotations
 
 from typing import TypeVar
 
 import strawberry
-from strawberry.types import Info
 
-from reelgraph.errors import UserErrors
-from reelgraph.schema.errors import UserError
-from reelgraph.schema.types.payloads import (
+from reelgraph.schema.accounts.types import (
     AuthPayload,
     LoginInput,
-    OkPayload,
     RegisterInput,
     UpdateProfileInput,
+    User,
     UserPayload,
 )
-from reelgraph.schema.types.user import UserType
+from reelgraph.schema.context import Info
+from reelgraph.schema.errors import OkPayload, user_errors
 from reelgraph.services.accounts import Session
 
 T = TypeVar("T")
 
 
-def _auth_payload(session: Session) -> AuthPayload:
+def _signed_in(session: Session) -> AuthPayload:
     return AuthPayload(
         access_token=session.access_token,
         refresh_token=session.refresh_token,
         expires_in=session.expires_in,
-        user=UserType.from_row(session.user, is_owner=True),
+        user=User.from_row(session.user, is_owner=True),
     )
 
 
-async def viewer(info: Info) -> UserType | None:
+async def viewer(info: Info) -> User | None:
     found = await info.context.viewer()
-    return UserType.from_row(found.user) if found else None
+    return User.from_row(found.user) if found else None
 
 
+@user_errors(AuthPayload)
 async def register(info: Info, input: RegisterInput) -> AuthPayload:
-    try:
-        session = await info.context.services.accounts.register(
-            input.email, input.password, input.name, input.locale
-        )
-    except UserErrors as errors:
-        return AuthPayload(errors=UserError.from_errors(errors))
-    return _auth_payload(session)
+    accounts = info.context.services.accounts
+    return _signed_in(await accounts.register(input.email, input.password, input.name, input.locale))
 
 
+@user_errors(AuthPayload)
 async def login(info: Info, input: LoginInput) -> AuthPayload:
-    try:
-        session = await info.context.services.accounts.login(
-            input.email, input.password, info.context.client_ip
-        )
-    except UserErrors as errors:
-        return AuthPayload(errors=UserError.from_errors(errors))
-    return _auth_payload(session)
+    accounts = info.context.services.accounts
+    return _signed_in(await accounts.login(input.email, input.password, info.context.client_ip))
 
 
+@user_errors(AuthPayload)
 async def refresh_token(info: Info, refresh_token: str) -> AuthPayload:
-    try:
-        session = await info.context.services.accounts.refresh(refresh_token)
-    except UserErrors as errors:
-        return AuthPayload(errors=UserError.from_errors(errors))
-    return _auth_payload(session)
+    return _signed_in(await info.context.services.accounts.refresh(refresh_token))
 
 
+@user_errors(OkPayload)
 async def logout(
     info: Info, refresh_token: str | None = None, all_sessions: bool | None = False
 ) -> OkPayload:
     # A refresh token alone is enough to end its own session; "everywhere" needs the viewer.
     viewer = await info.context.viewer()
-    try:
-        await info.context.services.accounts.logout(
-            viewer.id if viewer else None, refresh_token, all_sessions
-        )
-    except UserErrors as errors:
-        return OkPayload(ok=False, errors=UserError.from_errors(errors))
+    await info.context.services.accounts.logout(
+        viewer.id if viewer else None, refresh_token, bool(all_sessions)
+    )
     return OkPayload(ok=True)
 
 
@@ -84,20 +70,16 @@ async def request_password_reset(info: Info, email: str) -> OkPayload:
     return OkPayload(ok=True)
 
 
+@user_errors(OkPayload)
 async def reset_password(info: Info, token: str, new_password: str) -> OkPayload:
-    try:
-        await info.context.services.accounts.reset_password(token, new_password)
-    except UserErrors as errors:
-        return OkPayload(ok=False, errors=UserError.from_errors(errors))
+    await info.context.services.accounts.reset_password(token, new_password)
     return OkPayload(ok=True)
 
 
+@user_errors(OkPayload)
 async def change_password(info: Info, current_password: str, new_password: str) -> OkPayload:
-    viewer = await info.context.require_viewer()
-    try:
-        await info.context.services.accounts.change_password(viewer.id, current_password, new_password)
-    except UserErrors as errors:
-        return OkPayload(ok=False, errors=UserError.from_errors(errors))
+    viewer = await info.context.signed_in_viewer()
+    await info.context.services.accounts.change_password(viewer.id, current_password, new_password)
     return OkPayload(ok=True)
 
 
@@ -106,19 +88,17 @@ def _given(value: T | None) -> T | None:
     return None if value is strawberry.UNSET else value
 
 
+@user_errors(UserPayload)
 async def update_profile(info: Info, input: UpdateProfileInput) -> UserPayload:
-    viewer = await info.context.require_viewer()
-    try:
-        user = await info.context.services.accounts.update_profile(
-            viewer.id,
-            name=_given(input.name),
-            locale=_given(input.locale),
-            region=_given(input.region),
-            date_of_birth=_given(input.date_of_birth),
-            # An explicit null clears the optional fields; leaving them out keeps them.
-            clear_region=input.region is None,
-            clear_date_of_birth=input.date_of_birth is None,
-        )
-    except UserErrors as errors:
-        return UserPayload(errors=UserError.from_errors(errors))
-    return UserPayload(user=UserType.from_row(user))
+    viewer = await info.context.signed_in_viewer()
+    user = await info.context.services.accounts.update_profile(
+        viewer.id,
+        name=_given(input.name),
+        locale=_given(input.locale),
+        region=_given(input.region),
+        date_of_birth=_given(input.date_of_birth),
+        # An explicit null clears the optional fields; leaving them out keeps them.
+        clear_region=input.region is None,
+        clear_date_of_birth=input.date_of_birth is None,
+    )
+    return UserPayload(user=User.from_row(user))

@@ -7,14 +7,12 @@ import asyncio
 import re
 from dataclasses import dataclass, field
 
+import strawberry
 from starlette.requests import HTTPConnection
-from strawberry.dataloader import DataLoader
 
 from reelgraph.auth.viewer import Viewer, resolve_viewer
 from reelgraph.errors import BadUserInput, Unauthenticated
-from reelgraph.loaders.catalog import CatalogLoaders
-from reelgraph.loaders.library import LibraryLoaders
-from reelgraph.loaders.users import make_roles_loader
+from reelgraph.loaders import RequestLoaders
 from reelgraph.services.container import Services
 
 DEFAULT_LANGUAGE = "en-US"
@@ -52,17 +50,10 @@ def language_from_header(header: str | None) -> str | None:
 
 
 @dataclass
-class Loaders:
-    roles: DataLoader[int, list[str]]
-    catalog: CatalogLoaders
-    library: LibraryLoaders
-
-
-@dataclass
 class Context:
     services: Services
     request: HTTPConnection
-    loaders: Loaders
+    loaders: RequestLoaders = field(init=False)
     _viewer_task: asyncio.Task[Viewer | None] | None = field(default=None, repr=False)
     _default_language: str | None = field(default=None, repr=False)
     # Set by the ResponseCacheMarker extension: a query that succeeded may be served from cache.
@@ -72,12 +63,8 @@ class Context:
 
     @classmethod
     def create(cls, services: Services, request: HTTPConnection) -> Context:
-        context = cls(services=services, request=request, loaders=None)  # type: ignore[arg-type]
-        context.loaders = Loaders(
-            roles=make_roles_loader(services.sessions),
-            catalog=CatalogLoaders(services.catalog),
-            library=LibraryLoaders(services.sessions, context.viewer_id),
-        )
+        context = cls(services=services, request=request)
+        context.loaders = RequestLoaders.create(services.reader, services.sessions, context.viewer_id)
         return context
 
     async def viewer_id(self) -> int | None:
@@ -93,14 +80,15 @@ class Context:
         if self._viewer_task is None:
             # One task shared by concurrent resolvers: the token is checked and the user loaded once.
             self._viewer_task = asyncio.ensure_future(
-                resolve_viewer(self._authorization(), self.services.codec, self.services.sessions)
+                resolve_viewer(self.authorization(), self.services.codec, self.services.sessions)
             )
             # Its error reaches every resolver that awaits it; when those were all cancelled first
             # (another field failed), retrieving it here keeps asyncio from logging it as lost.
             self._viewer_task.add_done_callback(lambda task: task.cancelled() or task.exception())
         return await asyncio.shield(self._viewer_task)
 
-    def _authorization(self) -> str | None:
+    def authorization(self) -> str | None:
+        """The Authorization header, or for WebSocket connections its connection_init parameter."""
         header = self.request.headers.get("authorization")
         if header is None and isinstance(self.connection_params, dict):
             # WebSocket clients cannot set headers from a browser: they send it at connection_init.
@@ -108,11 +96,17 @@ class Context:
             header = str(value) if value else None
         return header
 
-    async def require_viewer(self) -> Viewer:
+    async def signed_in_viewer(self) -> Viewer:
+        """The viewer of a field guarded by IsAuthenticated (UNAUTHENTICATED should it be missing)."""
         viewer = await self.viewer()
         if viewer is None:
             raise Unauthenticated("Sign in to do this.")
         return viewer
+
+    async def caller_key(self) -> str:
+        """Whose budget a per-caller limit spends: the viewer's, else the client address's."""
+        viewer = await self.viewer()
+        return f"user:{viewer.id}" if viewer else f"ip:{self.client_ip}"
 
     async def language(self, requested: str | None) -> str:
         """The argument, else the viewer's locale, else Accept-Language, else en-US."""
@@ -129,3 +123,7 @@ class Context:
                 or DEFAULT_LANGUAGE
             )
         return self._default_language
+
+
+# What every resolver receives: `info.context` is a Context.
+Info = strawberry.Info[Context, None]

@@ -1,18 +1,20 @@
-"""Errors on the wire: UserError for payloads, and one extension that codes or masks the rest."""
+"""Errors as data: the UserError type of payloads, and the decorator that fills them.
+
+A mutation's resolver raises UserErrors (from a service) and `@user_errors(XPayload)` turns them
+into `XPayload(errors=[...])`; top-level errors are coded by reelgraph.schema.extensions.errors.
+"""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any, ParamSpec, TypeVar
 
 import strawberry
-from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, SchemaExtension
-from strawberry.types.graphql import OperationType
 
-from reelgraph.errors import ApiError, ErrorCode, FieldProblem, UserErrors
+from reelgraph.errors import FieldProblem, UserErrorCode, UserErrors
 
-log = logging.getLogger("reelgraph.errors")
+_CODES = ", ".join(code.value for code in UserErrorCode)
 
 
 @strawberry.type(description="An expected, user-caused failure of a mutation.")
@@ -21,12 +23,14 @@ class UserError:
         description='Path to the input field at fault, e.g. ["input", "email"]; null when not field-specific.'
     )
     message: str
-    code: str
+    code: str = strawberry.field(description=f"One of: {_CODES}.")
 
     @classmethod
     def from_problem(cls, problem: FieldProblem) -> UserError:
         return cls(
-            field=list(problem.field) if problem.field else None, message=problem.message, code=problem.code
+            field=list(problem.field) if problem.field else None,
+            message=problem.message,
+            code=str(problem.code),
         )
 
     @classmethod
@@ -34,85 +38,30 @@ class UserError:
         return [cls.from_problem(problem) for problem in errors.problems]
 
 
-def _code_for(error: GraphQLError) -> str | None:
-    """The code an error already deserves, or None when it is unexpected (and must be masked)."""
-    original = error.original_error
-    if isinstance(original, ApiError):
-        return original.code.value
-    if original is None:
-        # No Python exception behind it: graphql-core's own parse, validation or coercion errors.
-        if error.extensions and "code" in error.extensions:
-            return str(error.extensions["code"])
-        if error.message.startswith("Syntax Error"):
-            return ErrorCode.GRAPHQL_PARSE_FAILED.value
-        if error.path is None:
-            return ErrorCode.GRAPHQL_VALIDATION_FAILED.value
-        return ErrorCode.BAD_USER_INPUT.value
-    if isinstance(original, GraphQLError):  # e.g. a permission class's error with its extensions
-        return _code_for(original)
-    return None
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-MASKED_MESSAGE = "Internal server error."
+def user_errors(
+    payload: Callable[..., Any],
+) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[R]]]:
+    """Returns `payload(errors=[...])` when the resolver raises UserErrors (nothing was written)."""
+
+    def decorate(resolver: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+        @functools.wraps(resolver)
+        async def resolve(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return await resolver(*args, **kwargs)
+            except UserErrors as errors:
+                result: R = payload(errors=UserError.from_errors(errors))
+                return result
+
+        return resolve
+
+    return decorate
 
 
-def mask_unexpected(error: GraphQLError) -> None:
-    """Logs an unexpected error and rewrites it in place as a bare INTERNAL_SERVER_ERROR."""
-    log.error("unexpected error at %s", error.path, exc_info=error.original_error or error)
-    error.message = MASKED_MESSAGE
-    error.extensions = {"code": ErrorCode.INTERNAL_SERVER_ERROR.value}
-
-
-class CodedErrors(MaskErrors):
-    """Gives every top-level error an extensions.code; masks and logs unexpected exceptions.
-
-    Unlike a bare MaskErrors(), permission, limit and validation errors keep their messages.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(error_message=MASKED_MESSAGE)
-
-    def on_operation(self) -> Iterator[None]:
-        # MaskErrors only looks at execution results; parse and validation failures come back as
-        # PreExecutionError, which must be coded too.
-        self._stream_result_processed = False
-        yield
-        if self._stream_result_processed:
-            return
-        result = self.execution_context.result
-        self._process_result(getattr(result, "initial_result", None) or result)
-
-    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
-        for error in errors:
-            if not apply_code(error):
-                mask_unexpected(error)
-        return errors
-
-
-class ResponseCacheMarker(SchemaExtension):
-    """Marks successful queries (never mutations or failures) as safe to cache whole."""
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        context = self.execution_context.context
-        result = self.execution_context.result
-        if (
-            hasattr(context, "cacheable_response")
-            and self.execution_context.operation_type == OperationType.QUERY
-            and result is not None
-            and not getattr(result, "errors", None)
-        ):
-            context.cacheable_response = True
-
-
-def apply_code(error: GraphQLError) -> bool:
-    """Sets extensions.code on an expected error; False when the error is unexpected."""
-    code = _code_for(error)
-    if code is None:
-        return False
-    extensions = dict(error.extensions or {})
-    if isinstance(error.original_error, ApiError):
-        extensions.update(error.original_error.extensions)
-    extensions["code"] = code
-    error.extensions = extensions
-    return True
+@strawberry.type
+class OkPayload:
+    ok: bool = False
+    errors: list[UserError] = strawberry.field(default_factory=list)

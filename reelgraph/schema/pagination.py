@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Generic, Protocol, TypeVar
 
 import strawberry
 from strawberry.relay import PageInfo
@@ -13,9 +14,26 @@ from reelgraph.errors import BadUserInput
 MAX_PAGE_SIZE = 100
 _PREFIX = "rg1:"
 
-__all__ = ["MAX_PAGE_SIZE", "Connection", "Edge", "PageInfo", "check_first", "decode_cursor", "encode_cursor"]
+__all__ = [
+    "MAX_PAGE_SIZE",
+    "Connection",
+    "Edge",
+    "PageInfo",
+    "check_first",
+    "decode_cursor",
+    "encode_cursor",
+    "or_default",
+    "page_size",
+]
 
 NodeT = TypeVar("NodeT")
+
+
+class _Row(Protocol):
+    id: int | None
+
+
+RowT = TypeVar("RowT", bound=_Row)
 
 
 # Generic: Strawberry names Connection[InteractionType] "InteractionConnection", and so on.
@@ -49,6 +67,24 @@ class Connection(Generic[NodeT]):
             total_count=total,
         )
 
+    @classmethod
+    async def from_rows(
+        cls,
+        kind: str,
+        first: int | None,
+        after: str | None,
+        fetch: Callable[[int | None, int], Awaitable[tuple[Sequence[RowT], int]]],
+        wrap: Callable[[RowT], NodeT],
+        default_first: int = 20,
+    ) -> Any:
+        """A page of database rows by id: `fetch(position, limit)` returns rows past the cursor's
+        position and the total; one more row than asked tells whether there is a next page."""
+        limit = page_size(first, default_first)
+        position = decode_cursor(after, kind)
+        rows, total = await fetch(position, limit + 1)
+        pairs = [(encode_cursor(kind, row.id or 0), wrap(row)) for row in rows[:limit]]
+        return cls.of(pairs, len(rows) > limit, position is not None, total)
+
 
 def encode_cursor(kind: str, value: int) -> str:
     return cursors.sign(f"{_PREFIX}{kind}:{value}".encode())
@@ -64,6 +100,16 @@ def decode_cursor(cursor: str | None, kind: str, argument: str = "after") -> int
     if not text.startswith(prefix) or not text[len(prefix) :].isdigit():
         raise BadUserInput(f"Invalid cursor in '{argument}'.", field=argument)
     return int(text[len(prefix) :])
+
+
+def or_default(value: int | None, default: int) -> int:
+    """The contract's arguments are nullable with defaults: an explicit null means the default."""
+    return default if value is None else value
+
+
+def page_size(first: int | None, default: int = 20) -> int:
+    """`first` (null meaning the default), checked to be 0..MAX_PAGE_SIZE."""
+    return check_first(or_default(first, default))
 
 
 def check_first(first: int, argument: str = "first") -> int:

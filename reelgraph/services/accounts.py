@@ -16,13 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from reelgraph.auth.passwords import burn_verify_time, hash_password, needs_rehash, verify_password
 from reelgraph.auth.tokens import TokenCodec, hash_opaque_token, new_opaque_token
 from reelgraph.config import Settings
-from reelgraph.errors import FieldProblem, Unauthenticated, UserErrors
+from reelgraph.errors import FieldProblem, Unauthenticated, UserErrorCode, UserErrors
 from reelgraph.mail import Mail, Mailer
 from reelgraph.persistence import users as repo
 from reelgraph.persistence.engine import write_transaction
 from reelgraph.persistence.models import PasswordResetTokenRow, RefreshTokenRow, UserRow
 from reelgraph.services import validation
-from reelgraph.throttle import LoginThrottle
+from reelgraph.throttling.login_failures import LoginThrottle
 
 log = logging.getLogger("reelgraph.accounts")
 
@@ -70,7 +70,9 @@ class AccountService:
         )
         assert normalised is not None
         password_hash = await hash_password(password)
-        taken = UserErrors.one("EMAIL_TAKEN", "An account with this email already exists.", "input", "email")
+        taken = UserErrors.one(
+            UserErrorCode.EMAIL_TAKEN, "An account with this email already exists.", "input", "email"
+        )
         try:
             async with write_transaction(self._sessions) as session:
                 if await repo.get_user_by_email(session, normalised) is not None:
@@ -95,7 +97,7 @@ class AccountService:
                 await burn_verify_time(password)  # same cost as a real check: no account probing
             if user is None or not await verify_password(user.password_hash, password):
                 await self._throttle.record_failure(key, client_ip)
-                raise UserErrors.one("INVALID_CREDENTIALS", "Wrong email or password.")
+                raise UserErrors.one(UserErrorCode.INVALID_CREDENTIALS, "Wrong email or password.")
             if needs_rehash(user.password_hash):
                 user.password_hash = await hash_password(password)
             await self._throttle.record_success(key)
@@ -103,7 +105,9 @@ class AccountService:
 
     async def refresh(self, refresh_token: str) -> Session:
         invalid = UserErrors.one(
-            "INVALID_REFRESH_TOKEN", "This refresh token is invalid, expired or revoked.", "refreshToken"
+            UserErrorCode.INVALID_REFRESH_TOKEN,
+            "This refresh token is invalid, expired or revoked.",
+            "refreshToken",
         )
         now = _now()
         async with write_transaction(self._sessions) as session:
@@ -135,13 +139,15 @@ class AccountService:
                 return
             if refresh_token is None:
                 raise UserErrors.one(
-                    "REFRESH_TOKEN_REQUIRED",
+                    UserErrorCode.REFRESH_TOKEN_REQUIRED,
                     "Give the refresh token to revoke, or allSessions: true.",
                     "refreshToken",
                 )
             stored = await repo.find_refresh_token(session, hash_opaque_token(refresh_token))
             if stored is None or (viewer_id is not None and stored.user_id != viewer_id):
-                raise UserErrors.one("INVALID_REFRESH_TOKEN", "Unknown refresh token.", "refreshToken")
+                raise UserErrors.one(
+                    UserErrorCode.INVALID_REFRESH_TOKEN, "Unknown refresh token.", "refreshToken"
+                )
             await repo.revoke_family(session, stored.family_id, now)
 
     async def request_password_reset(self, email: str) -> None:
@@ -180,10 +186,14 @@ class AccountService:
         async with write_transaction(self._sessions) as session:
             stored = await repo.find_reset_token(session, hash_opaque_token(token))
             if stored is None or stored.used_at is not None or stored.expires_at <= now:
-                raise UserErrors.one("INVALID_RESET_TOKEN", "This reset link is invalid or expired.", "token")
+                raise UserErrors.one(
+                    UserErrorCode.INVALID_RESET_TOKEN, "This reset link is invalid or expired.", "token"
+                )
             user = await repo.get_user(session, stored.user_id)
             if user is None:
-                raise UserErrors.one("INVALID_RESET_TOKEN", "This reset link is invalid or expired.", "token")
+                raise UserErrors.one(
+                    UserErrorCode.INVALID_RESET_TOKEN, "This reset link is invalid or expired.", "token"
+                )
             stored.used_at = now
             user.password_hash = new_hash
             user.tokens_valid_after = now  # a reset means the old password may be known: sign out everywhere
@@ -197,10 +207,14 @@ class AccountService:
             if user is None:
                 raise Unauthenticated("Your account no longer exists.")
             if not await verify_password(user.password_hash, current_password):
-                raise UserErrors.one("INVALID_CREDENTIALS", "Current password is wrong.", "currentPassword")
+                raise UserErrors.one(
+                    UserErrorCode.INVALID_CREDENTIALS, "Current password is wrong.", "currentPassword"
+                )
             if current_password == new_password:
                 raise UserErrors.one(
-                    "SAME_PASSWORD", "The new password must differ from the current one.", "newPassword"
+                    UserErrorCode.SAME_PASSWORD,
+                    "The new password must differ from the current one.",
+                    "newPassword",
                 )
             user.password_hash = await hash_password(new_password)
             # Other devices are signed out; this one keeps going until its access token expires.
@@ -222,7 +236,9 @@ class AccountService:
             validation.check_locale(locale, "input", "locale") if locale is not None else None,
             validation.check_region(region, "input", "region") if region is not None else None,
             FieldProblem(
-                "INVALID_DATE_OF_BIRTH", "Date of birth cannot be in the future.", ("input", "dateOfBirth")
+                UserErrorCode.INVALID_DATE_OF_BIRTH,
+                "Date of birth cannot be in the future.",
+                ("input", "dateOfBirth"),
             )
             if date_of_birth is not None and date_of_birth > _now().date()
             else None,

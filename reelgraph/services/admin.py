@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from reelgraph.errors import UserErrors
+from reelgraph.errors import UserErrorCode, UserErrors
 from reelgraph.persistence import users as repo
 from reelgraph.persistence.engine import write_transaction
 from reelgraph.persistence.models import UserRow
@@ -13,7 +13,7 @@ ROLES = ("USER", "MODERATOR", "ADMIN")
 
 
 def _user_not_found() -> UserErrors:
-    return UserErrors.one("USER_NOT_FOUND", "No user has this id.", "userId")
+    return UserErrors.one(UserErrorCode.USER_NOT_FOUND, "No user has this id.", "userId")
 
 
 class AdminService:
@@ -38,10 +38,14 @@ class AdminService:
             if user is None:
                 raise _user_not_found()
             if role == "USER":
-                raise UserErrors.one("ROLE_REQUIRED", "Every account keeps the USER role.", "role")
+                raise UserErrors.one(
+                    UserErrorCode.ROLE_REQUIRED, "Every account keeps the USER role.", "role"
+                )
             roles = (await repo.roles_of(session, [user_id]))[user_id]
             if role == "ADMIN" and "ADMIN" in roles and await repo.count_with_role(session, "ADMIN") <= 1:
-                raise UserErrors.one("LAST_ADMIN", "The last admin cannot lose the ADMIN role.", "role")
+                raise UserErrors.one(
+                    UserErrorCode.LAST_ADMIN, "The last admin cannot lose the ADMIN role.", "role"
+                )
             await repo.revoke_role(session, user_id, role)
             return user
 
@@ -52,6 +56,6 @@ class AdminService:
                 raise _user_not_found()
             roles = (await repo.roles_of(session, [user_id]))[user_id]
             if "ADMIN" in roles and await repo.count_with_role(session, "ADMIN") <= 1:
-                raise UserErrors.one("LAST_ADMIN", "The last admin cannot be deleted.", "userId")
+                raise UserErrors.one(UserErrorCode.LAST_ADMIN, "The last admin cannot be deleted.", "userId")
             # Foreign keys cascade: roles, tokens, interactions, ratings, reviews, history, chats.
             await session.delete(user)

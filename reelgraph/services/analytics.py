@@ -19,12 +19,12 @@ DEFAULT_FIRST = 10
 
 class DayCount(NamedTuple):
     day: date
-    count: int
+    count: int  # type: ignore[assignment]  # a NamedTuple field may shadow tuple.count
 
 
 class MovieTally(NamedTuple):
     tmdb_id: int
-    count: int
+    count: int  # type: ignore[assignment]  # a NamedTuple field may shadow tuple.count
 
 
 def check_days(days: int) -> int:

@@ -1,35 +1,24 @@
-"""The catalog: movies, people, genres and lists from TMDb and OMDb, through the caches.
+"""Movie lists from TMDb (trending, lists, discover, similar, recommendations, search) through the
+shared cache, with genre names attached; keyword lookups; and the admin's cache refresh.
 
-Layers, fastest first: the request's DataLoaders (in loaders/), the shared cache with stale
-fallback (CachedFetcher), the database mirror of movies and their OMDb scores, then upstream.
-"""
+Single movies, people and scores are read through reelgraph.loaders.catalog_reader."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
+from reelgraph.caching.upstream_data import CachedFetcher, cache_key
 from reelgraph.config import Settings
-from reelgraph.errors import BadUserInput, UpstreamUnavailableError
+from reelgraph.errors import BadUserInput
 from reelgraph.integrations.errors import UpstreamNotFound
 from reelgraph.integrations.tmdb import DiscoverQuery, discover_params
 from reelgraph.integrations.upstream import Upstreams
-from reelgraph.persistence import catalog_mirror as mirror
-from reelgraph.persistence.engine import write_transaction
-from reelgraph.persistence.models import MovieRow
-from reelgraph.services.cached import CachedFetcher, cache_key
-from reelgraph.services.upstream_budget import spend_upstream
+from reelgraph.loaders.catalog_reader import CatalogReader
+from reelgraph.tmdb_payloads import genre_dicts
 
-log = logging.getLogger("reelgraph.catalog")
-
-DEFAULT_IMAGE_BASE = "https://image.tmdb.org/t/p/"
 Envelope = dict[str, Any]
 
 
@@ -47,121 +36,13 @@ def _empty_envelope(page: int) -> Envelope:
 
 class CatalogService:
     def __init__(
-        self,
-        upstreams: Upstreams,
-        fetcher: CachedFetcher,
-        sessions: async_sessionmaker[AsyncSession],
-        settings: Settings,
+        self, upstreams: Upstreams, fetcher: CachedFetcher, reader: CatalogReader, settings: Settings
     ) -> None:
         self._tmdb = upstreams.tmdb
-        self._omdb = upstreams.omdb
         self.upstreams = upstreams
         self.fetcher = fetcher
-        self._sessions = sessions
+        self.reader = reader
         self._settings = settings
-        self.image_base = DEFAULT_IMAGE_BASE
-        self._omdb_concurrency = asyncio.Semaphore(8)
-
-    # -- configuration and genres -------------------------------------------------------------
-
-    async def load_configuration(self) -> None:
-        """Image base URL from TMDb's configuration; the public default when TMDb is unreachable."""
-        try:
-            config = await self.fetcher.get(
-                "configuration", self._settings.cache_ttl_details_seconds, self._tmdb.configuration
-            )
-            self.image_base = config.get("images", {}).get("secure_base_url") or DEFAULT_IMAGE_BASE
-        except UpstreamUnavailableError:
-            log.warning("TMDb configuration unavailable; using %s", DEFAULT_IMAGE_BASE)
-
-    async def genres(self, language: str) -> list[dict[str, Any]]:
-        data = await self.fetcher.get(
-            cache_key("genres", language),
-            self._settings.cache_ttl_details_seconds,
-            lambda: self._tmdb.genres(language),
-        )
-        return list(data.get("genres", []))
-
-    async def genre_names(self, language: str) -> dict[int, str]:
-        return {int(genre["id"]): str(genre["name"]) for genre in await self.genres(language)}
-
-    # -- single entities ----------------------------------------------------------------------
-
-    async def movie(self, tmdb_id: int, language: str) -> dict[str, Any] | None:
-        """Details with credits, videos, keywords, ids, providers, similar, recommendations; None if unknown."""
-        if tmdb_id < 1:
-            return None
-
-        async def fetch() -> dict[str, Any] | None:
-            details = await self._tmdb.movie(tmdb_id, language)
-            if details is not None:
-                await self._mirror_movie(details, language)
-            return details
-
-        try:
-            return await self.fetcher.get(
-                cache_key("movie", tmdb_id, language), self._settings.cache_ttl_details_seconds, fetch
-            )
-        except UpstreamUnavailableError:
-            mirrored = await self._movie_from_mirror(tmdb_id, language)
-            if mirrored is None:
-                raise
-            log.warning("TMDb unavailable: movie %s served from the database mirror", tmdb_id)
-            return mirrored
-
-    async def person(self, tmdb_id: int, language: str) -> dict[str, Any] | None:
-        if tmdb_id < 1:
-            return None
-        return await self.fetcher.get(
-            cache_key("person", tmdb_id, language),
-            self._settings.cache_ttl_details_seconds,
-            lambda: self._tmdb.person(tmdb_id, language),
-        )
-
-    async def omdb_scores(self, movies: Sequence[tuple[int, str | None]]) -> list[dict[str, Any] | None]:
-        """OMDb scores for (tmdb_id, imdb_id) pairs: shared cache, then the mirror, then OMDb (once per movie)."""
-        results: dict[int, dict[str, Any] | None] = {}
-        wanted: dict[int, str] = {tmdb_id: imdb_id for tmdb_id, imdb_id in movies if imdb_id}
-        cached = await self.fetcher.peek_many([cache_key("omdb", imdb_id) for imdb_id in wanted.values()])
-        for tmdb_id, hit in zip(list(wanted), cached, strict=True):
-            if hit is not None:
-                results[tmdb_id] = hit.get("scores")
-                wanted.pop(tmdb_id)
-        if wanted:
-            fresh_after = datetime.now(UTC) - timedelta(days=self._settings.omdb_max_age_days)
-            async with self._sessions() as session:
-                rows = await mirror.get_movies(session, list(wanted))
-            for tmdb_id, row in rows.items():
-                if row.omdb_fetched_at is not None and row.omdb_fetched_at > fresh_after:
-                    results[tmdb_id] = _scores_from_row(row)
-                    await self._remember_omdb(wanted.pop(tmdb_id), results[tmdb_id])
-        if wanted:
-            spend_upstream(len(wanted))  # all of them or none: one batch, one answer
-            fetched = await asyncio.gather(*(self._fetch_omdb(t, i) for t, i in wanted.items()))
-            results.update(zip(wanted, fetched, strict=True))
-        return [results.get(tmdb_id) for tmdb_id, _ in movies]
-
-    async def _fetch_omdb(self, tmdb_id: int, imdb_id: str) -> dict[str, Any] | None:
-        async with self._omdb_concurrency:
-            try:
-                found = await self._omdb.by_imdb_id(imdb_id)
-            except Exception as exc:  # scores are an enrichment: an OMDb outage leaves them null
-                log.warning("OMDb lookup for %s failed: %s", imdb_id, exc)
-                return None
-        scores = _scores_dict(asdict(found)) if found else None
-        await self._remember_omdb(imdb_id, scores)
-        try:
-            async with write_transaction(self._sessions) as session:
-                await mirror.save_omdb(session, tmdb_id, scores)
-        except Exception:
-            log.exception("could not mirror OMDb scores of %s", tmdb_id)
-        return scores
-
-    async def _remember_omdb(self, imdb_id: str, scores: dict[str, Any] | None) -> None:
-        # Wrapped so that "OMDb has no scores" (None) is a cache hit too.
-        await self.fetcher.put(
-            cache_key("omdb", imdb_id), {"scores": scores}, self._settings.cache_ttl_details_seconds
-        )
 
     async def keyword_ids(self, names: Sequence[str]) -> list[int]:
         """TMDb keyword ids for keyword names (exact, case-insensitive match preferred)."""
@@ -227,12 +108,9 @@ class CatalogService:
         results = envelope.get("results", [])
         if not results or "genre_ids" not in results[0]:
             return envelope
-        names = await self.genre_names(language)
+        names = await self.reader.genre_names(language)
         # New dicts: cached envelopes are shared and must stay untouched.
-        enriched = [
-            {**item, "genres": [{"id": g, "name": names.get(g, str(g))} for g in item.get("genre_ids", [])]}
-            for item in results
-        ]
+        enriched = [{**item, "genres": genre_dicts(item.get("genre_ids", []), names)} for item in results]
         return {**envelope, "results": enriched}
 
     def discover_source(self, query: DiscoverQuery) -> ListSource:
@@ -251,54 +129,3 @@ class CatalogService:
             return
         for language in ("en-US", "fr-FR"):
             await self.fetcher.delete(cache_key("movie", tmdb_id, language))
-
-    # -- mirror -----------------------------------------------------------------------------------
-
-    async def _mirror_movie(self, details: dict[str, Any], language: str) -> None:
-        try:
-            async with write_transaction(self._sessions) as session:
-                await mirror.mirror_movie(session, details, language)
-        except Exception:  # the mirror is a fallback: failing to write it must not fail the read
-            log.exception("could not mirror movie %s", details.get("id"))
-
-    async def _movie_from_mirror(self, tmdb_id: int, language: str) -> dict[str, Any] | None:
-        async with self._sessions() as session:
-            row = (await mirror.get_movies(session, [tmdb_id])).get(tmdb_id)
-            if row is None:
-                return None
-            genre_ids = (await mirror.genre_ids_of(session, [tmdb_id])).get(tmdb_id, [])
-            # TMDb is down: the genre list may not be cached, but the mirror has the names.
-            names = await mirror.genre_names(session, language)
-        with contextlib.suppress(UpstreamUnavailableError):
-            names = {**names, **await self.genre_names(language)}
-        return {
-            "id": row.tmdb_id,
-            "imdb_id": row.imdb_id,
-            "title": row.title,
-            "original_title": row.original_title,
-            "original_language": row.original_language,
-            "overview": row.overview,
-            "release_date": row.release_date.isoformat() if row.release_date else "",
-            "runtime": row.runtime,
-            "popularity": row.popularity,
-            "vote_average": row.vote_average,
-            "vote_count": row.vote_count,
-            "poster_path": row.poster_path,
-            "backdrop_path": row.backdrop_path,
-            "genres": [{"id": g, "name": names.get(g, str(g))} for g in genre_ids],
-            "_from_mirror": True,
-        }
-
-
-def _scores_dict(raw: dict[str, Any]) -> dict[str, Any]:
-    return {key: raw.get(key) for key in ("imdb_rating", "imdb_votes", "metascore", "rotten_tomatoes")}
-
-
-def _scores_from_row(row: MovieRow) -> dict[str, Any] | None:
-    scores = {
-        "imdb_rating": row.imdb_rating,
-        "imdb_votes": row.imdb_votes,
-        "metascore": row.metascore,
-        "rotten_tomatoes": row.rotten_tomatoes,
-    }
-    return scores if any(value is not None for value in scores.values()) else None

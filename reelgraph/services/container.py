@@ -11,23 +11,25 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from reelgraph import cursors
 from reelgraph.auth.tokens import TokenCodec
-from reelgraph.cache import create_cache
+from reelgraph.caching.responses import ResponseCache
+from reelgraph.caching.shared_cache import create_cache
+from reelgraph.caching.upstream_data import CachedFetcher
 from reelgraph.chat.engine import ChatEngine
 from reelgraph.config import Settings
 from reelgraph.integrations.upstream import Upstreams, create_upstreams
+from reelgraph.loaders.catalog_reader import CatalogReader
 from reelgraph.mail import Mailer, create_mailer
 from reelgraph.persistence.engine import create_engine, create_session_factory
-from reelgraph.response_cache import ResponseCache
 from reelgraph.services.accounts import AccountService
 from reelgraph.services.admin import AdminService
 from reelgraph.services.analytics import AnalyticsService
-from reelgraph.services.cached import CachedFetcher
+from reelgraph.services.browse import BrowseService
 from reelgraph.services.catalog import CatalogService
 from reelgraph.services.chat import CatalogSearchResolver, ChatService
-from reelgraph.services.library import LibraryService
+from reelgraph.services.library import LibraryPages, LibraryService
 from reelgraph.services.movie_lists import MovieLists
 from reelgraph.services.recommendations import RecommendationService
-from reelgraph.throttle import LoginThrottle, create_limit_storage
+from reelgraph.throttling.login_failures import LoginThrottle, create_limit_storage
 
 OFFLINE_CATALOG_YEAR = 2018
 
@@ -43,10 +45,14 @@ class Services:
     accounts: AccountService
     admin: AdminService
     upstreams: Upstreams | None = None
-    catalog: CatalogService = None  # type: ignore[assignment]  # set by open() unless catalog=False
+    # Set by open() unless catalog=False (the CLI's account commands need none of them).
+    reader: CatalogReader = None  # type: ignore[assignment]  # see above
+    catalog: CatalogService = None  # type: ignore[assignment]  # see above
+    browse: BrowseService = None  # type: ignore[assignment]  # see above
     lists: MovieLists = None  # type: ignore[assignment]
     response_cache: ResponseCache = None  # type: ignore[assignment]
     library: LibraryService = None  # type: ignore[assignment]
+    pages: LibraryPages = None  # type: ignore[assignment]
     analytics: AnalyticsService = None  # type: ignore[assignment]
     chat: ChatService = None  # type: ignore[assignment]
     recommendations: RecommendationService = None  # type: ignore[assignment]
@@ -66,21 +72,23 @@ class Services:
         if catalog:
             services.upstreams = await create_upstreams(settings, tmdb_transport, omdb_transport)
             fetcher = CachedFetcher(services.cache, settings.cache_stale_seconds)
-            services.catalog = CatalogService(services.upstreams, fetcher, services.sessions, settings)
+            services.reader = CatalogReader(services.upstreams, fetcher, services.sessions, settings)
+            services.catalog = CatalogService(services.upstreams, fetcher, services.reader, settings)
             services.lists = MovieLists(fetcher)
-            services.library = LibraryService(services.sessions, services.catalog)
+            services.library = LibraryService(services.sessions, services.reader)
             # Offline, "recent" means recent for the bundled catalog, whose data ends in 2018.
             reference_year = OFFLINE_CATALOG_YEAR if services.upstreams.offline_tmdb else None
             engine = ChatEngine.from_settings(
                 settings, CatalogSearchResolver(services.catalog), reference_year=reference_year
             )
             services.recommendations = RecommendationService(services.sessions, settings)
+            services.browse = BrowseService(services.catalog, services.lists, services.recommendations)
             if settings.recs_train_on_start:
                 await services.recommendations.start()
             services.chat = ChatService(
-                services.sessions, engine, services.limit_storage, settings.chat_rate_limit
+                services.sessions, engine, services.browse, services.limit_storage, settings.chat_rate_limit
             )
-            await services.catalog.load_configuration()
+            await services.reader.load_configuration()
         services.response_cache = ResponseCache(settings.response_cache_seconds)
         return services
 
@@ -107,6 +115,7 @@ class Services:
             codec=codec,
             accounts=AccountService(sessions, codec, settings, mailer or create_mailer(settings), throttle),
             admin=AdminService(sessions),
+            pages=LibraryPages(sessions),
             analytics=AnalyticsService(sessions),
         )
 

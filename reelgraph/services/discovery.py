@@ -6,11 +6,11 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from reelgraph.errors import BadUserInput
 from reelgraph.integrations.tmdb import DiscoverQuery
+from reelgraph.movie_filter import MovieFilterSpec
 from reelgraph.services.catalog import CatalogService, ListSource
 from reelgraph.services.movie_lists import Item, KeepFilter, PageFetcher
 
@@ -22,32 +22,6 @@ LANGUAGE_RE = re.compile(r"^[a-z]{2}$")
 REGION_RE = re.compile(r"^[A-Za-z]{2}$")
 
 ScoresOf = Callable[[list[Item]], Awaitable[list[dict[str, Any]]]]
-
-
-@dataclass
-class MovieFilterSpec:
-    """MovieFilter as plain data (the schema's input converts into this)."""
-
-    genres: list[int] = field(default_factory=list)
-    genre_match: str = "ANY"
-    exclude_genres: list[int] = field(default_factory=list)
-    year_from: int | None = None
-    year_to: int | None = None
-    min_vote_average: float | None = None
-    min_vote_count: int | None = None
-    min_imdb_rating: float | None = None
-    min_imdb_votes: int | None = None
-    runtime_min: int | None = None
-    runtime_max: int | None = None
-    original_language: str | None = None
-    with_people: list[int] = field(default_factory=list)
-    keywords: list[str] = field(default_factory=list)
-    watch_providers: list[int] = field(default_factory=list)
-    watch_region: str | None = None
-
-    @property
-    def needs_imdb(self) -> bool:
-        return self.min_imdb_rating is not None or self.min_imdb_votes is not None
 
 
 def validate(spec: MovieFilterSpec) -> None:

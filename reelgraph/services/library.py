@@ -19,12 +19,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from reelgraph.errors import FieldProblem, Forbidden, Unauthenticated, UserErrors
+from reelgraph.errors import FieldProblem, Forbidden, Unauthenticated, UserErrorCode, UserErrors
+from reelgraph.loaders.catalog_reader import CatalogReader
 from reelgraph.persistence import catalog_mirror as mirror
 from reelgraph.persistence import library as repo
 from reelgraph.persistence.engine import write_transaction
 from reelgraph.persistence.models import InteractionRow, RatingRow, ReviewRow, WatchEventRow
-from reelgraph.services.catalog import CatalogService
 
 KINDS = ("SEEN", "WATCH_LATER", "NOT_INTERESTED", "LIKED", "FAVORITE")
 # Setting the key removes these.
@@ -51,12 +51,14 @@ def _now() -> datetime:
 
 
 def movie_not_found(field: str = "movieId") -> UserErrors:
-    return UserErrors.one("MOVIE_NOT_FOUND", "No movie has this id.", field)
+    return UserErrors.one(UserErrorCode.MOVIE_NOT_FOUND, "No movie has this id.", field)
 
 
 def check_rating(value: float, field: str) -> FieldProblem | None:
     if not (0.5 <= value <= 5.0) or (value * 2) != int(value * 2):
-        return FieldProblem("INVALID_RATING", "Ratings go from 0.5 to 5.0 in steps of 0.5.", (field,))
+        return FieldProblem(
+            UserErrorCode.INVALID_RATING, "Ratings go from 0.5 to 5.0 in steps of 0.5.", (field,)
+        )
     return None
 
 
@@ -67,7 +69,7 @@ class InteractionResult:
 
 
 class LibraryService:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], catalog: CatalogService) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], catalog: CatalogReader) -> None:
         self._sessions = sessions
         self._catalog = catalog
 
@@ -99,7 +101,7 @@ class LibraryService:
             await self._ensure_movie(session, details)
             current = await repo.kinds_for(session, user_id, movie_id)
             if kind == "WATCH_LATER" and "SEEN" in current:
-                raise UserErrors.one("ALREADY_SEEN", "You have already seen this movie.", "kind")
+                raise UserErrors.one(UserErrorCode.ALREADY_SEEN, "You have already seen this movie.", "kind")
             if kind not in current:
                 await repo.remove_kinds(session, user_id, movie_id, REMOVES[kind])
                 session.add(InteractionRow(user_id=user_id, movie_id=movie_id, kind=kind))
@@ -143,7 +145,9 @@ class LibraryService:
         async with self._write(user_id) as session:
             rating = await repo.get_rating(session, user_id, movie_id)
             if rating is None:
-                raise UserErrors.one("RATING_NOT_FOUND", "You have not rated this movie.", "movieId")
+                raise UserErrors.one(
+                    UserErrorCode.RATING_NOT_FOUND, "You have not rated this movie.", "movieId"
+                )
             await session.delete(rating)
             return True
 
@@ -152,11 +156,13 @@ class LibraryService:
     def _check_review(self, body: str | None, rating: float | None) -> None:
         problems = []
         if body is not None and not body.strip():
-            problems.append(FieldProblem("EMPTY_REVIEW", "A review needs some text.", ("body",)))
+            problems.append(FieldProblem(UserErrorCode.EMPTY_REVIEW, "A review needs some text.", ("body",)))
         if body is not None and len(body) > MAX_REVIEW_LENGTH:
             problems.append(
                 FieldProblem(
-                    "REVIEW_TOO_LONG", f"Reviews are at most {MAX_REVIEW_LENGTH} characters.", ("body",)
+                    UserErrorCode.REVIEW_TOO_LONG,
+                    f"Reviews are at most {MAX_REVIEW_LENGTH} characters.",
+                    ("body",),
                 )
             )
         if rating is not None and (problem := check_rating(rating, "rating")):
@@ -170,7 +176,9 @@ class LibraryService:
         async with self._write(user_id) as session:
             await self._ensure_movie(session, details)
             if await repo.review_of(session, user_id, movie_id) is not None:
-                raise UserErrors.one("REVIEW_EXISTS", "You have already reviewed this movie.", "movieId")
+                raise UserErrors.one(
+                    UserErrorCode.REVIEW_EXISTS, "You have already reviewed this movie.", "movieId"
+                )
             review = ReviewRow(user_id=user_id, movie_id=movie_id, body=body.strip(), rating=rating)
             session.add(review)
             await session.flush()
@@ -183,7 +191,7 @@ class LibraryService:
         async with self._write(user_id) as session:
             review = await repo.get_review(session, review_id)
             if review is None:
-                raise UserErrors.one("REVIEW_NOT_FOUND", "No review has this id.", "id")
+                raise UserErrors.one(UserErrorCode.REVIEW_NOT_FOUND, "No review has this id.", "id")
             if review.user_id != user_id:
                 raise Forbidden("Only the author can edit a review.")
             if body is not None:
@@ -197,7 +205,7 @@ class LibraryService:
         async with self._write(user_id) as session:
             review = await repo.get_review(session, review_id)
             if review is None:
-                raise UserErrors.one("REVIEW_NOT_FOUND", "No review has this id.", "id")
+                raise UserErrors.one(UserErrorCode.REVIEW_NOT_FOUND, "No review has this id.", "id")
             if review.user_id != user_id and not roles & {"MODERATOR", "ADMIN"}:
                 raise Forbidden("Only the author, a moderator or an admin can delete a review.")
             await session.delete(review)
@@ -239,14 +247,16 @@ class LibraryService:
             if unknown:
                 problems.append(
                     FieldProblem(
-                        "GENRE_NOT_FOUND", f"Unknown genre ids: {unknown}.", ("input", _camel(field))
+                        UserErrorCode.GENRE_NOT_FOUND,
+                        f"Unknown genre ids: {unknown}.",
+                        ("input", _camel(field)),
                     )
                 )
         both = set(changes.get("favorite_genres") or []) & set(changes.get("disliked_genres") or [])
         if both:
             problems.append(
                 FieldProblem(
-                    "CONFLICTING_GENRES",
+                    UserErrorCode.CONFLICTING_GENRES,
                     f"Genres cannot be both favourite and disliked: {sorted(both)}.",
                     ("input", "dislikedGenres"),
                 )
@@ -254,11 +264,13 @@ class LibraryService:
         people = changes.get("favorite_people") or []
         movies = changes.get("favorite_movies") or []
         for field, ids, lookup, code in (
-            ("favorite_people", people, self._catalog.person, "PERSON_NOT_FOUND"),
-            ("favorite_movies", movies, self._catalog.movie, "MOVIE_NOT_FOUND"),
+            ("favorite_people", people, self._catalog.person, UserErrorCode.PERSON_NOT_FOUND),
+            ("favorite_movies", movies, self._catalog.movie, UserErrorCode.MOVIE_NOT_FOUND),
         ):
             if len(ids) > 100:
-                problems.append(FieldProblem("TOO_MANY", "At most 100 ids.", ("input", _camel(field))))
+                problems.append(
+                    FieldProblem(UserErrorCode.TOO_MANY, "At most 100 ids.", ("input", _camel(field)))
+                )
                 continue
             found = [await lookup(i, language) if i > 0 else None for i in dict.fromkeys(ids)]
             unknown = [i for i, data in zip(dict.fromkeys(ids), found, strict=True) if data is None]
@@ -285,3 +297,38 @@ class LibraryService:
 def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part.title() for part in rest)
+
+
+class LibraryPages:
+    """Newest-first pages of a user's library rows: `before_id` from the cursor, `limit` rows."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def interactions(
+        self, user_id: int, kind: str | None, before_id: int | None, limit: int
+    ) -> tuple[list[InteractionRow], int]:
+        async with self._sessions() as session:
+            return await repo.interactions_page(session, user_id, kind, before_id, limit)
+
+    async def ratings(self, user_id: int, before_id: int | None, limit: int) -> tuple[list[RatingRow], int]:
+        async with self._sessions() as session:
+            return await repo.ratings_page(session, user_id, before_id, limit)
+
+    async def reviews_by(
+        self, user_id: int, before_id: int | None, limit: int
+    ) -> tuple[list[ReviewRow], int]:
+        async with self._sessions() as session:
+            return await repo.reviews_page(session, user_id=user_id, before_id=before_id, limit=limit)
+
+    async def reviews_of(
+        self, movie_id: int, before_id: int | None, limit: int
+    ) -> tuple[list[ReviewRow], int]:
+        async with self._sessions() as session:
+            return await repo.reviews_page(session, movie_id=movie_id, before_id=before_id, limit=limit)
+
+    async def watch_history(
+        self, user_id: int, before_id: int | None, limit: int
+    ) -> tuple[list[WatchEventRow], int]:
+        async with self._sessions() as session:
+            return await repo.watch_events_page(session, user_id, before_id, limit)

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from reelgraph import cursors
+from reelgraph.caching.upstream_data import CachedFetcher
 from reelgraph.errors import BadUserInput
-from reelgraph.services.cached import CachedFetcher
 
 UPSTREAM_PAGE_SIZE = 20
 # Upstream pages one request may read to fill a page: hidden or filtered-out movies cost pages.

@@ -17,10 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from reelgraph.config import Settings
 from reelgraph.integrations.offline_catalog import OfflineCatalog
+from reelgraph.movie_filter import MovieFilterSpec
 from reelgraph.persistence import library as library_repo
 from reelgraph.persistence import recommendations as repo
 from reelgraph.recommender.engine import Preferences, Recommendation, RecommenderEngine, UserProfile
-from reelgraph.services.discovery import MovieFilterSpec
 
 log = logging.getLogger("reelgraph.recommendations")
 

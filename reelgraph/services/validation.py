@@ -7,7 +7,7 @@ import re
 from email_validator import EmailNotValidError, validate_email
 
 from reelgraph.auth.passwords import password_problem
-from reelgraph.errors import FieldProblem
+from reelgraph.errors import FieldProblem, UserErrorCode
 
 MAX_NAME_LENGTH = 100
 LOCALE_RE = re.compile(r"^[a-z]{2}(-[A-Z]{2})?$")
@@ -19,31 +19,35 @@ def normalise_email(raw: str, *field: str) -> tuple[str | None, FieldProblem | N
         # Syntax only: no DNS lookups from request handling.
         result = validate_email(raw.strip(), check_deliverability=False)
     except EmailNotValidError as exc:
-        return None, FieldProblem("INVALID_EMAIL", f"Invalid email address: {exc}", field)
+        return None, FieldProblem(UserErrorCode.INVALID_EMAIL, f"Invalid email address: {exc}", field)
     return result.normalized.lower(), None
 
 
 def check_password(password: str, *field: str) -> FieldProblem | None:
     problem = password_problem(password)
-    return FieldProblem("WEAK_PASSWORD", problem, field) if problem else None
+    return FieldProblem(UserErrorCode.WEAK_PASSWORD, problem, field) if problem else None
 
 
 def check_name(name: str, *field: str) -> FieldProblem | None:
     stripped = name.strip()
     if not stripped:
-        return FieldProblem("INVALID_NAME", "Name must not be empty.", field)
+        return FieldProblem(UserErrorCode.INVALID_NAME, "Name must not be empty.", field)
     if len(stripped) > MAX_NAME_LENGTH:
-        return FieldProblem("NAME_TOO_LONG", f"Name must be at most {MAX_NAME_LENGTH} characters.", field)
+        return FieldProblem(
+            UserErrorCode.NAME_TOO_LONG, f"Name must be at most {MAX_NAME_LENGTH} characters.", field
+        )
     return None
 
 
 def check_locale(locale: str, *field: str) -> FieldProblem | None:
     if not LOCALE_RE.match(locale):
-        return FieldProblem("INVALID_LOCALE", "Locale must look like 'en-US' or 'fr-FR'.", field)
+        return FieldProblem(UserErrorCode.INVALID_LOCALE, "Locale must look like 'en-US' or 'fr-FR'.", field)
     return None
 
 
 def check_region(region: str, *field: str) -> FieldProblem | None:
     if not REGION_RE.match(region):
-        return FieldProblem("INVALID_REGION", "Region must be an ISO 3166-1 code such as 'US'.", field)
+        return FieldProblem(
+            UserErrorCode.INVALID_REGION, "Region must be an ISO 3166-1 code such as 'US'.", field
+        )
     return None

@@ -20,7 +20,7 @@ from graphql import DocumentNode, parse
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
-from reelgraph.schema.shape_limits import ShapeLimits
+from reelgraph.schema.extensions.shape_limits import ShapeLimits
 
 
 def _token_count(document: DocumentNode) -> int:

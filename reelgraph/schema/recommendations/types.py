@@ -6,7 +6,7 @@ from enum import Enum
 
 import strawberry
 
-from reelgraph.schema.types.catalog import GenreType, MovieType, PersonType
+from reelgraph.schema.catalog.types import Genre, Movie, Person
 
 
 @strawberry.enum
@@ -23,13 +23,13 @@ class RecommendationReason:
         description="E.g. BECAUSE_YOU_LIKED, FAVORITE_GENRE, FAVORITE_PERSON, SIMILAR_USERS, POPULAR."
     )
     text: str = strawberry.field(description="Human-readable, in the request language.")
-    because_of: MovieType | None = None
-    genre: GenreType | None = None
-    person: PersonType | None = None
+    because_of: Movie | None = None
+    genre: Genre | None = None
+    person: Person | None = None
 
 
 @strawberry.type
 class Recommendation:
-    movie: MovieType
+    movie: Movie
     score: float
     reasons: list[RecommendationReason]

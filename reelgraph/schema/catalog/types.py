@@ -6,21 +6,24 @@ the movie's details or its OMDb scores resolve through the request's DataLoaders
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
-from strawberry.types import Info
 
 from reelgraph.integrations.tmdb import image_url
+from reelgraph.schema.context import Info
+from reelgraph.schema.pagination import or_default, page_size
+from reelgraph.services.movie_lists import ListPage
+from reelgraph.tmdb_payloads import imdb_id_of
 
 if TYPE_CHECKING:
-    from reelgraph.schema.types.library import InteractionKind, ReviewConnection
+    from reelgraph.schema.library.types import InteractionKind, ReviewConnection
 
-LIBRARY = "reelgraph.schema.types.library"
+LIBRARY = "reelgraph.schema.library.types"
 
 YOUTUBE = "https://www.youtube.com/watch?v="
 VIMEO = "https://vimeo.com/"
@@ -44,7 +47,7 @@ def _date(value: Any) -> date | None:
 
 
 def _image(info: Info, path: str | None, size: ImageSize, kind: str) -> str | None:
-    return image_url(info.context.services.catalog.image_base, path, size.value, kind)  # type: ignore[arg-type]
+    return image_url(info.context.services.reader.image_base, path, size.value, kind)  # type: ignore[arg-type]  # kind is one of image_url's literals
 
 
 class TmdbNode(relay.Node):
@@ -55,11 +58,20 @@ class TmdbNode(relay.Node):
         return str(root.tmdb_id)
 
 
-@strawberry.type(name="Genre")
-class GenreType(TmdbNode):
+@strawberry.type
+class Genre(TmdbNode):
     tmdb_id: int
     name: str
     _language: strawberry.Private[str] = "en-US"
+
+    @classmethod
+    def of(cls, genre_id: int, names: dict[int, str], language: str) -> Genre:
+        """A genre by id, named in `language` (an unknown id keeps its number as name)."""
+        return cls(tmdb_id=genre_id, name=names.get(genre_id, str(genre_id)), _language=language)
+
+    @classmethod
+    def many(cls, genre_ids: Iterable[int], names: dict[int, str], language: str) -> list[Genre]:
+        return [cls.of(genre_id, names, language) for genre_id in genre_ids]
 
     @strawberry.field
     async def movies(
@@ -68,20 +80,18 @@ class GenreType(TmdbNode):
         first: int | None = 20,
         after: str | None = None,
         include_hidden: bool | None = False,
-    ) -> Annotated[MovieConnection, strawberry.lazy("reelgraph.schema.types.catalog")]:
-        from reelgraph.resolvers.catalog import genre_movies
-
-        return await genre_movies(info, self.tmdb_id, first, after, bool(include_hidden), self._language)
+    ) -> MovieConnection:
+        page = await info.context.services.browse.genre_movies(
+            info.context.loaders, self.tmdb_id, page_size(first), after, bool(include_hidden), self._language
+        )
+        return MovieConnection.of_page(page, self._language)
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
         language = await info.context.language(None)
-        names = await info.context.loaders.catalog.genre_names.load(language)
+        names = await info.context.loaders.genre_names.load(language)
         return [
-            cls(tmdb_id=int(i), name=names[int(i)], _language=language)
-            if i.isdigit() and int(i) in names
-            else None
-            for i in node_ids
+            cls.of(int(i), names, language) if i.isdigit() and int(i) in names else None for i in node_ids
         ]
 
 
@@ -152,8 +162,8 @@ class WatchProviders:
         )
 
 
-@strawberry.type(name="Person")
-class PersonType(TmdbNode):
+@strawberry.type
+class Person(TmdbNode):
     tmdb_id: int
     name: str
     known_for_department: str | None
@@ -163,7 +173,7 @@ class PersonType(TmdbNode):
     _details: strawberry.Private[dict[str, Any] | None] = None
 
     @classmethod
-    def from_tmdb(cls, data: dict[str, Any], language: str, details: bool = False) -> PersonType:
+    def from_tmdb(cls, data: dict[str, Any], language: str, details: bool = False) -> Person:
         return cls(
             tmdb_id=int(data["id"]),
             name=str(data.get("name", "")),
@@ -176,9 +186,7 @@ class PersonType(TmdbNode):
 
     async def details(self, info: Info) -> dict[str, Any]:
         if self._details is None:
-            self._details = (
-                await info.context.loaders.catalog.person.load((self.tmdb_id, self._language)) or {}
-            )
+            self._details = await info.context.loaders.person.load((self.tmdb_id, self._language)) or {}
         return self._details
 
     @strawberry.field
@@ -204,35 +212,40 @@ class PersonType(TmdbNode):
     @strawberry.field
     async def movies(
         self, info: Info, first: int | None = 20, include_hidden: bool | None = False
-    ) -> list[Annotated[MovieType, strawberry.lazy("reelgraph.schema.types.catalog")]]:
-        from reelgraph.resolvers.catalog import person_movies
-
-        return await person_movies(info, self, 20 if first is None else first, bool(include_hidden))
+    ) -> list[Movie]:
+        items = await info.context.services.browse.person_movies(
+            info.context.loaders,
+            page_size(first),
+            bool(include_hidden),
+            self._language,
+            await self.details(info),
+        )
+        return Movie.many(items, self._language)
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
         language = await info.context.language(None)
         ids = [int(i) if i.isdigit() else 0 for i in node_ids]
-        found = await info.context.loaders.catalog.person.load_many([(i, language) for i in ids])
+        found = await info.context.loaders.person.load_many([(i, language) for i in ids])
         return [cls.from_tmdb(data, language, details=True) if data else None for data in found]
 
 
 @strawberry.type
 class CastCredit:
-    person: PersonType
+    person: Person
     character: str | None
     order: int
 
 
 @strawberry.type
 class CrewCredit:
-    person: PersonType
+    person: Person
     job: str
     department: str
 
 
-@strawberry.type(name="Movie")
-class MovieType(TmdbNode):
+@strawberry.type
+class Movie(TmdbNode):
     tmdb_id: int
     title: str
     original_title: str | None
@@ -243,14 +256,14 @@ class MovieType(TmdbNode):
     popularity: float | None
     vote_average: float | None
     vote_count: int | None
-    genres: list[GenreType] = strawberry.field(description="In TMDb order: the first is the primary genre.")
+    genres: list[Genre] = strawberry.field(description="In TMDb order: the first is the primary genre.")
     _poster_path: strawberry.Private[str | None]
     _backdrop_path: strawberry.Private[str | None]
     _language: strawberry.Private[str]
     _details: strawberry.Private[dict[str, Any] | None] = None
 
     @classmethod
-    def from_tmdb(cls, data: dict[str, Any], language: str) -> MovieType:
+    def from_tmdb(cls, data: dict[str, Any], language: str) -> Movie:
         released = _date(data.get("release_date"))
         is_details = "runtime" in data or "credits" in data
         return cls(
@@ -265,7 +278,7 @@ class MovieType(TmdbNode):
             vote_average=data.get("vote_average"),
             vote_count=data.get("vote_count"),
             genres=[
-                GenreType(tmdb_id=int(g["id"]), name=str(g["name"]), _language=language)
+                Genre(tmdb_id=int(g["id"]), name=str(g["name"]), _language=language)
                 for g in data.get("genres", [])
             ],
             _poster_path=data.get("poster_path"),
@@ -274,23 +287,31 @@ class MovieType(TmdbNode):
             _details=data if is_details else None,
         )
 
+    @classmethod
+    def many(cls, items: Iterable[dict[str, Any]], language: str) -> list[Movie]:
+        return [cls.from_tmdb(item, language) for item in items]
+
+    @classmethod
+    async def load(cls, info: Info, movie_id: int) -> Movie:
+        """A stored row's movie, in the request language; a bare '#id' if TMDb forgot it."""
+        language = await info.context.language(None)
+        details = await info.context.loaders.movie.load((movie_id, language))
+        return cls.from_tmdb(details or {"id": movie_id, "title": f"#{movie_id}"}, language)
+
     async def details(self, info: Info) -> dict[str, Any]:
         if self._details is None:
-            self._details = (
-                await info.context.loaders.catalog.movie.load((self.tmdb_id, self._language)) or {}
-            )
+            self._details = await info.context.loaders.movie.load((self.tmdb_id, self._language)) or {}
         return self._details
 
     async def scores(self, info: Info) -> dict[str, Any]:
-        imdb_id = await self.imdb_id(info)
+        imdb_id = imdb_id_of(await self.details(info))
         if not imdb_id:
             return {}
-        return await info.context.loaders.catalog.omdb.load((self.tmdb_id, imdb_id)) or {}
+        return await info.context.loaders.scores.load((self.tmdb_id, imdb_id)) or {}
 
     @strawberry.field
     async def imdb_id(self, info: Info) -> str | None:
-        details = await self.details(info)
-        return details.get("imdb_id") or (details.get("external_ids") or {}).get("imdb_id") or None
+        return imdb_id_of(await self.details(info))
 
     @strawberry.field
     async def tagline(self, info: Info) -> str | None:
@@ -331,12 +352,12 @@ class MovieType(TmdbNode):
 
     @strawberry.field
     async def cast(self, info: Info, first: int | None = 10) -> list[CastCredit]:
-        first = 10 if first is None else first
+        first = or_default(first, 10)
         credits = (await self.details(info)).get("credits") or {}
         ordered = sorted(credits.get("cast", []), key=lambda c: c.get("order", 0))
         return [
             CastCredit(
-                person=PersonType.from_tmdb(c, self._language),
+                person=Person.from_tmdb(c, self._language),
                 character=c.get("character") or None,
                 order=int(c.get("order", 0)),
             )
@@ -349,7 +370,7 @@ class MovieType(TmdbNode):
         wanted = {job.lower() for job in jobs} if jobs is not None else None
         return [
             CrewCredit(
-                person=PersonType.from_tmdb(c, self._language),
+                person=Person.from_tmdb(c, self._language),
                 job=str(c.get("job", "")),
                 department=str(c.get("department", "")),
             )
@@ -358,14 +379,14 @@ class MovieType(TmdbNode):
         ]
 
     @strawberry.field
-    async def directors(self, info: Info) -> list[PersonType]:
+    async def directors(self, info: Info) -> list[Person]:
         credits = (await self.details(info)).get("credits") or {}
         seen: set[int] = set()
         directors = []
         for c in credits.get("crew", []):
             if c.get("job") == "Director" and c["id"] not in seen:
                 seen.add(c["id"])
-                directors.append(PersonType.from_tmdb(c, self._language))
+                directors.append(Person.from_tmdb(c, self._language))
         return directors
 
     @strawberry.field
@@ -379,12 +400,13 @@ class MovieType(TmdbNode):
             Video.from_tmdb(v) for v in ((await self.details(info)).get("videos") or {}).get("results", [])
         ]
         # Prefer official YouTube trailers, then any trailer, then a teaser.
-        for accept in (
+        preferences: tuple[Callable[[Video], bool], ...] = (
             lambda v: v.type == "Trailer" and v.official and v.site == "YouTube",
             lambda v: v.type == "Trailer" and v.site == "YouTube",
             lambda v: v.type == "Trailer",
             lambda v: v.type == "Teaser",
-        ):
+        )
+        for accept in preferences:
             for video in videos:
                 if accept(video):
                     return video
@@ -400,33 +422,56 @@ class MovieType(TmdbNode):
     @strawberry.field
     async def similar(
         self, info: Info, first: int | None = 20, include_hidden: bool | None = False
-    ) -> list[MovieType]:
-        from reelgraph.resolvers.catalog import related_movies
-
-        return await related_movies(
-            info, self, "similar", 20 if first is None else first, bool(include_hidden)
+    ) -> list[Movie]:
+        items = await info.context.services.browse.related(
+            info.context.loaders,
+            self.tmdb_id,
+            "similar",
+            page_size(first),
+            bool(include_hidden),
+            self._language,
+            await self.details(info),
         )
+        return Movie.many(items, self._language)
 
     @strawberry.field
     async def recommendations(
         self, info: Info, first: int | None = 20, include_hidden: bool | None = False
-    ) -> list[MovieType]:
-        from reelgraph.resolvers.recommendations import merged_recommendations
-
+    ) -> list[Movie]:
         # TMDb's list interleaved with this server's own item-item neighbours.
-        return await merged_recommendations(info, self, 20 if first is None else first, bool(include_hidden))
+        items = await info.context.services.browse.recommended(
+            info.context.loaders,
+            self.tmdb_id,
+            page_size(first),
+            bool(include_hidden),
+            self._language,
+            await self.details(info),
+        )
+        return Movie.many(items, self._language)
 
     @strawberry.field
     async def reviews(
         self, info: Info, first: int | None = 10, after: str | None = None
     ) -> Annotated[ReviewConnection, strawberry.lazy(LIBRARY)]:
-        from reelgraph.resolvers.library import movie_reviews
+        from reelgraph.schema.library.types import (  # Review names Movie: one of the two must wait
+            Review,
+            ReviewConnection,
+        )
 
-        return await movie_reviews(info, self.tmdb_id, first, after)
+        pages = info.context.services.pages
+        connection: ReviewConnection = await ReviewConnection.from_rows(
+            "review",
+            first,
+            after,
+            lambda position, limit: pages.reviews_of(self.tmdb_id, position, limit),
+            Review.from_row,
+            default_first=10,
+        )
+        return connection
 
     @strawberry.field(description="Mean of this server's users' ratings, 0.5-5.")
     async def average_user_rating(self, info: Info) -> float | None:
-        average = await info.context.loaders.library.average_rating.load(self.tmdb_id)
+        average = await info.context.loaders.average_rating.load(self.tmdb_id)
         return round(average, 2) if average is not None else None
 
     @strawberry.field(
@@ -435,42 +480,64 @@ class MovieType(TmdbNode):
     async def viewer_interactions(
         self, info: Info
     ) -> list[Annotated[InteractionKind, strawberry.lazy(LIBRARY)]]:
-        from reelgraph.schema.types.library import InteractionKind
+        from reelgraph.schema.library.types import InteractionKind  # as in reviews
 
         return [
             InteractionKind(kind)
-            for kind in await info.context.loaders.library.viewer_interactions.load(self.tmdb_id)
+            for kind in await info.context.loaders.viewer_interactions.load(self.tmdb_id)
         ]
 
     @strawberry.field
     async def viewer_rating(self, info: Info) -> float | None:
-        return await info.context.loaders.library.viewer_rating.load(self.tmdb_id)
+        return await info.context.loaders.viewer_rating.load(self.tmdb_id)
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
         language = await info.context.language(None)
         ids = [int(i) if i.isdigit() else 0 for i in node_ids]
-        found = await info.context.loaders.catalog.movie.load_many([(i, language) for i in ids])
+        found = await info.context.loaders.movie.load_many([(i, language) for i in ids])
         return [cls.from_tmdb(data, language) if data else None for data in found]
+
+
+def page_info_of(page: ListPage) -> relay.PageInfo:
+    return relay.PageInfo(
+        has_next_page=page.has_next_page,
+        has_previous_page=page.has_previous_page,
+        start_cursor=page.cursors[0] if page.cursors else None,
+        end_cursor=page.end_cursor,
+    )
 
 
 @strawberry.type
 class MovieEdge:
     cursor: str
-    node: MovieType
+    node: Movie
 
 
 @strawberry.type
 class MovieConnection:
     edges: list[MovieEdge]
-    nodes: list[MovieType]
+    nodes: list[Movie]
     page_info: relay.PageInfo
     total_count: int | None = strawberry.field(
         description="Upstream total before viewer filtering, when known."
     )
 
+    @classmethod
+    def of_page(cls, page: ListPage, language: str) -> MovieConnection:
+        edges = [
+            MovieEdge(cursor=cursor, node=Movie.from_tmdb(item, language))
+            for item, cursor in zip(page.items, page.cursors, strict=True)
+        ]
+        return cls(
+            edges=edges,
+            nodes=[edge.node for edge in edges],
+            page_info=page_info_of(page),
+            total_count=page.total_count,
+        )
 
-SearchResult = Annotated[MovieType | PersonType, strawberry.union("SearchResult")]
+
+SearchResult = Annotated[Movie | Person, strawberry.union("SearchResult")]
 
 
 @strawberry.type
@@ -485,3 +552,14 @@ class SearchResultConnection:
     nodes: list[SearchResult]
     page_info: relay.PageInfo
     total_count: int | None
+
+    @classmethod
+    def of_page(cls, page: ListPage, language: str) -> SearchResultConnection:
+        nodes: list[Movie | Person] = [
+            Movie.from_tmdb(item, language)
+            if item["media_type"] == "movie"
+            else Person.from_tmdb(item, language)
+            for item in page.items
+        ]
+        edges = [SearchResultEdge(cursor=c, node=n) for c, n in zip(page.cursors, nodes, strict=True)]
+        return cls(edges=edges, nodes=nodes, page_info=page_info_of(page), total_count=page.total_count)

@@ -1,4 +1,4 @@
-"""Request rate limits, on the `limits` storage shared with reelgraph.throttle (Redis across replicas).
+"""Request rate limits, on the `limits` storage shared with reelgraph.throttling.login_failures (Redis across replicas).
 
 - Every HTTP request to /graphql (and every operation over WebSocket) counts against
   REELGRAPH_RATE_LIMIT, per signed-in user (a valid access token) or else per client address.
@@ -15,8 +15,6 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
 
 from graphql import (
     DocumentNode,
@@ -31,11 +29,8 @@ from limits import RateLimitItem, parse
 from limits.aio.storage import Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from starlette.requests import HTTPConnection
-from strawberry.extensions import SchemaExtension
-from strawberry.types.graphql import OperationType
 
 from reelgraph.auth.tokens import InvalidToken, TokenCodec
-from reelgraph.errors import RateLimited
 
 AUTH_FIELDS = frozenset({"login", "register", "requestPasswordReset", "resetPassword", "refreshToken"})
 
@@ -132,60 +127,3 @@ def auth_field_count(document: DocumentNode, operation_name: str | None) -> int:
         return total
 
     return count(operation.selection_set, frozenset())
-
-
-class RateLimitExtension(SchemaExtension):
-    """The limits that need the parsed operation (account mutations), and the per-caller limit for
-    operations over WebSocket (HTTP requests are counted by the view before anything else). Records
-    the longest `retryAfter` of the response for the view's Retry-After header."""
-
-    async def on_execute(self) -> AsyncIterator[None]:
-        ec = self.execution_context
-        connection: HTTPConnection | None = getattr(ec.context, "request", None)
-        if ec.result is None and connection is not None and ec.graphql_document is not None:
-            retry_after = await self._check(connection, ec)
-            if retry_after is not None:
-                # Here, not at the top: reelgraph.schema imports this module to build the schema.
-                from reelgraph.schema.cost import reject
-
-                reject(ec, RateLimited(retry_after_message(retry_after), retry_after))
-        yield
-
-    async def _check(self, connection: HTTPConnection, ec: Any) -> int | None:
-        limits = rate_limits(connection)
-        ip = client_ip(connection)
-        if connection.scope["type"] == "websocket":
-            codec = connection.app.state.services.codec
-            caller = caller_key(_ws_authorization(ec.context, connection), ip, codec)
-            if (retry_after := await limits.hit_caller(caller)) is not None:
-                return retry_after
-        if ec.operation_type == OperationType.MUTATION:
-            count = auth_field_count(ec.graphql_document, ec.operation_name)
-            if count:
-                return await limits.hit_auth(ip, count)
-        return None
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        ec = self.execution_context
-        connection = getattr(ec.context, "request", None)
-        result = ec.result
-        errors = getattr(getattr(result, "initial_result", None) or result, "errors", None)
-        if connection is None or not errors:
-            return
-        waits = [
-            error.original_error.retry_after
-            for error in errors
-            if isinstance(error.original_error, RateLimited)
-        ]
-        if waits:
-            connection.state.retry_after = max(waits)
-
-
-def _ws_authorization(context: Any, connection: HTTPConnection) -> str | None:
-    header = connection.headers.get("authorization")
-    params = getattr(context, "connection_params", None)
-    if header is None and isinstance(params, dict):
-        value = params.get("Authorization") or params.get("authorization")
-        header = str(value) if value else None
-    return header

@@ -8,9 +8,10 @@ from __future__ import annotations
 import datetime as dt
 
 import strawberry
-from strawberry.types import Info
 
-from reelgraph.schema.types.catalog import MovieType
+from reelgraph.schema.catalog.types import Movie
+from reelgraph.schema.context import Info
+from reelgraph.schema.pagination import or_default
 from reelgraph.services.analytics import (
     DEFAULT_DAYS,
     DEFAULT_FIRST,
@@ -32,23 +33,23 @@ class DailyCount:
 
 @strawberry.type
 class MovieCount:
-    movie: MovieType
+    movie: Movie
     count: int
 
 
 async def _movie_counts(info: Info, tallies: list[MovieTally]) -> list[MovieCount]:
     """Resolves the movies in one DataLoader batch; drops those the catalog no longer knows."""
     language = await info.context.language(None)
-    details = await info.context.loaders.catalog.movie.load_many([(t.tmdb_id, language) for t in tallies])
+    details = await info.context.loaders.movie.load_many([(t.tmdb_id, language) for t in tallies])
     return [
-        MovieCount(movie=MovieType.from_tmdb(movie, language), count=tally.count)
+        MovieCount(movie=Movie.from_tmdb(movie, language), count=tally.count)
         for tally, movie in zip(tallies, details, strict=True)
         if movie
     ]
 
 
-@strawberry.type(name="Analytics")
-class AnalyticsType:
+@strawberry.type
+class Analytics:
     """Reached only through Query.analytics, whose permission check guards every field here."""
 
     _service: strawberry.Private[AnalyticsService]
@@ -59,14 +60,14 @@ class AnalyticsType:
 
     @strawberry.field(description="Accounts created per UTC day over the last `days` days, oldest first.")
     async def new_users(self, days: int | None = DEFAULT_DAYS) -> list[DailyCount]:
-        counts = await self._service.new_users(DEFAULT_DAYS if days is None else days)
+        counts = await self._service.new_users(or_default(days, DEFAULT_DAYS))
         return [DailyCount.from_day(day) for day in counts]
 
     @strawberry.field(
         description="Distinct users who watched, rated or interacted, per UTC day over the last `days` days."
     )
     async def daily_active_users(self, days: int | None = DEFAULT_DAYS) -> list[DailyCount]:
-        counts = await self._service.daily_active_users(DEFAULT_DAYS if days is None else days)
+        counts = await self._service.daily_active_users(or_default(days, DEFAULT_DAYS))
         return [DailyCount.from_day(day) for day in counts]
 
     @strawberry.field(description="Movies with the most watch events over the last `days` days.")
@@ -74,11 +75,11 @@ class AnalyticsType:
         self, info: Info, first: int | None = DEFAULT_FIRST, days: int | None = DEFAULT_DAYS
     ) -> list[MovieCount]:
         tallies = await self._service.most_watched(
-            DEFAULT_FIRST if first is None else first, DEFAULT_DAYS if days is None else days
+            or_default(first, DEFAULT_FIRST), or_default(days, DEFAULT_DAYS)
         )
         return await _movie_counts(info, tallies)
 
     @strawberry.field(description="Movies with the most ratings.")
     async def most_rated(self, info: Info, first: int | None = DEFAULT_FIRST) -> list[MovieCount]:
-        tallies = await self._service.most_rated(DEFAULT_FIRST if first is None else first)
+        tallies = await self._service.most_rated(or_default(first, DEFAULT_FIRST))
         return await _movie_counts(info, tallies)

@@ -17,8 +17,8 @@ from typing import Any, TypeVar
 from aiocache import BaseCache
 
 from reelgraph.errors import UpstreamUnavailableError
+from reelgraph.integrations.call_budget import UpstreamBudgetExceeded, spend_upstream
 from reelgraph.integrations.errors import UpstreamUnavailable
-from reelgraph.services.upstream_budget import UpstreamBudgetExceeded, spend_upstream
 
 log = logging.getLogger("reelgraph.cache")
 
@@ -46,21 +46,24 @@ class CachedFetcher:
         entry = await self._read(key)
         if entry is not None and entry["fresh_until"] > time.time():
             self.hits += 1
-            return entry["value"]
+            fresh: T = entry["value"]
+            return fresh
         self.misses += 1
         try:
             value = await self._single_flight(key, fetch)
         except UpstreamBudgetExceeded:
             if entry is not None:  # out of lookups for this operation: a stale copy will do
                 self.stale_served += 1
-                return entry["value"]
+                stale: T = entry["value"]
+                return stale
             raise
         except UpstreamUnavailable as exc:
             if entry is not None:
                 # Better an old answer than none: the upstream is down, the data rarely changes.
                 self.stale_served += 1
                 log.warning("serving stale %s: %s", key, exc)
-                return entry["value"]
+                kept: T = entry["value"]
+                return kept
             raise UpstreamUnavailableError(
                 f"{exc.service.upper()} is unavailable right now; try again later."
             ) from exc

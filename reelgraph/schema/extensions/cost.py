@@ -48,7 +48,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from reelgraph.errors import ApiError, ErrorCode
-from reelgraph.services.upstream_budget import upstream_budget
+from reelgraph.integrations.call_budget import upstream_budget
 
 DEFAULT_PAGE_SIZE = 20  # `first` absent, null, and without a schema default (resolvers use 20 too)
 DEFAULT_LIST_SIZE = 10  # a list of objects without `first`
@@ -226,7 +226,7 @@ class _Walk:
             value = default if isinstance(default, int) and not isinstance(default, bool) else None
         if value is None:
             return DEFAULT_PAGE_SIZE
-        return max(0, value)
+        return max(0, int(value))
 
 
 class QueryCost(SchemaExtension):

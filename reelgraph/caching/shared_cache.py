@@ -33,4 +33,5 @@ def create_cache(cache_url: str) -> BaseCache:
 async def cache_ready(cache: BaseCache) -> bool:
     """Readiness probe: a write and read round trip."""
     await cache.set("__ready__", 1, ttl=5)
-    return await cache.get("__ready__") == 1
+    found: object = await cache.get("__ready__")
+    return found == 1

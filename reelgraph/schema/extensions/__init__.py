@@ -1,0 +1,1 @@
+"""Schema extensions: the checks and bookkeeping around every operation."""

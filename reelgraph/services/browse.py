@@ -1,0 +1,240 @@
+"""Browsing the catalog page by page: lists, discover, search, a genre's, a person's and a movie's
+related movies, with what the viewer hid left out.
+
+Returns plain TMDb-shaped items; the schema wraps them. Per-request state (the viewer's hidden
+movies, batched details and scores) comes in as the request's loaders.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from reelgraph.loaders import RequestLoaders
+from reelgraph.movie_filter import MovieFilterSpec
+from reelgraph.services import discovery
+from reelgraph.services.catalog import CatalogService, ListSource
+from reelgraph.services.movie_lists import Item, KeepFilter, ListPage, MovieLists, PageFetcher
+from reelgraph.services.recommendations import RecommendationService
+from reelgraph.tmdb_payloads import genre_dicts, imdb_id_of
+
+# One merged search page = a page of movies and a page of people.
+SEARCH_PAGE_SIZE = 40
+
+
+async def hidden_filter(loaders: RequestLoaders, include_hidden: bool) -> KeepFilter | None:
+    """Drops what the signed-in viewer marked SEEN or NOT_INTERESTED (people always stay)."""
+    if include_hidden:
+        return None
+    hidden = await loaders.hidden_movies.load()
+    if not hidden:
+        return None
+
+    async def keep(items: list[Item]) -> list[bool]:
+        return [item.get("media_type", "movie") != "movie" or int(item["id"]) not in hidden for item in items]
+
+    return keep
+
+
+def _empty_page(after: str | None) -> ListPage:
+    return ListPage([], [], None, False, after is not None, 0)
+
+
+class BrowseService:
+    def __init__(
+        self, catalog: CatalogService, lists: MovieLists, recommendations: RecommendationService
+    ) -> None:
+        self._catalog = catalog
+        self._lists = lists
+        self._recommendations = recommendations
+
+    async def _page(
+        self,
+        loaders: RequestLoaders,
+        fetch: PageFetcher,
+        first: int,
+        after: str | None,
+        include_hidden: bool,
+        keep: KeepFilter | None = None,
+        max_upstream_pages: int | None = None,
+    ) -> ListPage:
+        keep = discovery.combine(keep, await hidden_filter(loaders, include_hidden))
+        kwargs: dict[str, Any] = {"max_upstream_pages": max_upstream_pages} if max_upstream_pages else {}
+        return await self._lists.page(fetch, first, after, keep=keep, **kwargs)
+
+    async def trending(
+        self,
+        loaders: RequestLoaders,
+        window: str,
+        first: int,
+        after: str | None,
+        include_hidden: bool,
+        language: str,
+    ) -> ListPage:
+        fetch = self._catalog.page_fetcher(ListSource("trending", (window,)), language)
+        return await self._page(loaders, fetch, first, after, include_hidden)
+
+    async def movie_list(
+        self,
+        loaders: RequestLoaders,
+        kind: str,
+        region: str | None,
+        first: int,
+        after: str | None,
+        include_hidden: bool,
+        language: str,
+    ) -> ListPage:
+        fetch = self._catalog.page_fetcher(ListSource("list", (kind, region)), language)
+        return await self._page(loaders, fetch, first, after, include_hidden)
+
+    async def discover(
+        self,
+        loaders: RequestLoaders,
+        spec: MovieFilterSpec,
+        sort: str,
+        first: int,
+        after: str | None,
+        include_hidden: bool,
+        language: str,
+    ) -> ListPage:
+        """TMDb's discover, plus what TMDb cannot do: primary genres, IMDb filters and ordering."""
+        source = await discovery.discover_source(self._catalog, spec, sort)
+        if source is None:  # a filter that can match nothing
+            return _empty_page(after)
+
+        async def scores_of(items: list[Item]) -> list[dict[str, Any]]:
+            details = await loaders.movie.load_many([(int(item["id"]), language) for item in items])
+            keys = [(int(item["id"]), imdb_id_of(d)) for item, d in zip(items, details, strict=True)]
+            return [s or {} for s in await loaders.scores.load_many(keys)]
+
+        keep = discovery.combine(
+            discovery.primary_genre_filter(spec.genres)
+            if spec.genre_match == "PRIMARY" and spec.genres
+            else None,
+            discovery.imdb_filter(spec, scores_of) if spec.needs_imdb else None,
+        )
+        fetch = self._catalog.page_fetcher(source, language)
+        if sort == "IMDB_RATING_DESC":
+            fetch = discovery.imdb_sorted(fetch, scores_of)
+        bound = discovery.IMDB_FILTER_MAX_UPSTREAM_PAGES if spec.needs_imdb else None
+        return await self._page(loaders, fetch, first, after, include_hidden, keep, bound)
+
+    async def genre_movies(
+        self,
+        loaders: RequestLoaders,
+        genre_id: int,
+        first: int,
+        after: str | None,
+        include_hidden: bool,
+        language: str,
+    ) -> ListPage:
+        spec = MovieFilterSpec(genres=[genre_id])
+        return await self.discover(loaders, spec, "POPULARITY_DESC", first, after, include_hidden, language)
+
+    async def related(
+        self,
+        loaders: RequestLoaders,
+        movie_id: int,
+        kind: str,
+        first: int,
+        include_hidden: bool,
+        language: str,
+        details: dict[str, Any],
+    ) -> list[Item]:
+        """TMDb's similar or recommended movies; page 1 came with the details (no extra call)."""
+        upstream = self._catalog.page_fetcher(ListSource(kind, (movie_id,)), language)
+        embedded = details.get(kind)
+
+        async def fetch(page: int) -> dict[str, Any]:
+            if page == 1 and embedded is not None:
+                names = await loaders.genre_names.load(language)
+                return {
+                    **embedded,
+                    "results": [_with_genre_names(i, names) for i in embedded.get("results", [])],
+                }
+            return await upstream(page)
+
+        page = await self._page(loaders, fetch, first, None, include_hidden)
+        return page.items
+
+    async def recommended(
+        self,
+        loaders: RequestLoaders,
+        movie_id: int,
+        first: int,
+        include_hidden: bool,
+        language: str,
+        details: dict[str, Any],
+    ) -> list[Item]:
+        """TMDb's recommendations interleaved with this server's item-item neighbours, no repeats.
+
+        Hidden movies are dropped after interleaving, so the visible list is the full list minus the
+        hidden ones, in the same order (prefix-stable as `first` grows).
+        """
+        keep = await hidden_filter(loaders, include_hidden)
+        hidden_count = len(await loaders.hidden_movies.load()) if keep else 0
+        wanted = min(first + hidden_count, 100)
+        upstream = await self.related(loaders, movie_id, "recommendations", wanted, True, language, details)
+        neighbour_ids = await self._recommendations.similar_items(movie_id, wanted + 1)
+        found = await loaders.movie.load_many([(i, language) for i in neighbour_ids])
+        local = [d for d in found if d and int(d["id"]) != movie_id]
+        merged: dict[int, Item] = {}
+        for pair in zip(upstream, local, strict=False):
+            for candidate in pair:
+                merged.setdefault(int(candidate["id"]), candidate)
+        for candidate in [*upstream[len(local) :], *local[len(upstream) :]]:
+            merged.setdefault(int(candidate["id"]), candidate)
+        merged.pop(movie_id, None)
+        items = list(merged.values())
+        if keep is not None:
+            items = [item for item, visible in zip(items, await keep(items), strict=True) if visible]
+        return items[:first]
+
+    async def person_movies(
+        self,
+        loaders: RequestLoaders,
+        first: int,
+        include_hidden: bool,
+        language: str,
+        details: dict[str, Any],
+    ) -> list[Item]:
+        """A person's movies (cast and crew, once each), most popular first."""
+        credits = details.get("movie_credits") or {}
+        unique: dict[int, Item] = {}
+        for item in [*credits.get("cast", []), *credits.get("crew", [])]:
+            unique.setdefault(int(item["id"]), item)
+        ranked = sorted(unique.values(), key=lambda item: -(item.get("popularity") or 0))
+        keep = await hidden_filter(loaders, include_hidden)
+        if keep is not None:
+            ranked = [item for item, wanted in zip(ranked, await keep(ranked), strict=True) if wanted]
+        names = await loaders.genre_names.load(language)
+        return [_with_genre_names(item, names) for item in ranked[:first]]
+
+    async def search(
+        self, loaders: RequestLoaders, text: str, first: int, after: str | None, language: str
+    ) -> ListPage:
+        """Movies and people in one list, most popular first; each item has its media_type."""
+        movies = self._catalog.page_fetcher(ListSource("search_movies", (text, None)), language)
+        people = self._catalog.page_fetcher(ListSource("search_people", (text,)), language)
+
+        async def merged(page: int) -> dict[str, Any]:
+            found_movies, found_people = await asyncio.gather(movies(page), people(page))
+            items = [{**m, "media_type": "movie"} for m in found_movies.get("results", [])] + [
+                {**p, "media_type": "person"} for p in found_people.get("results", [])
+            ]
+            items.sort(key=lambda item: -(item.get("popularity") or 0))
+            return {
+                "page": page,
+                "results": items,
+                "total_pages": max(found_movies.get("total_pages", 0), found_people.get("total_pages", 0)),
+                "total_results": found_movies.get("total_results", 0) + found_people.get("total_results", 0),
+            }
+
+        keep = await hidden_filter(loaders, False)
+        return await self._lists.page(merged, first, after, keep=keep, page_size=SEARCH_PAGE_SIZE)
+
+
+def _with_genre_names(item: Item, names: dict[int, str]) -> Item:
+    if "genres" in item:
+        return item
+    return {**item, "genres": genre_dicts(item.get("genre_ids", []), names)}
