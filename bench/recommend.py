@@ -40,7 +40,7 @@ def _rss_mib() -> float:
 
 
 def _synthetic_local(n_users: int, per_user: int, seed: int = 7) -> tuple[list[tuple[int, int, float]], list]:
-    from reelgraph.recommender.engine import CommunityPrior
+    from reelgraph.recommender.storage import CommunityPrior
 
     prior = CommunityPrior.load()
     ids, counts = np.unique(prior.tmdb_ids, return_counts=True)
@@ -86,7 +86,9 @@ def _train(args: argparse.Namespace, out: Path) -> dict[str, object]:
 
 
 def _serve_check(model_dir: Path, runs: int) -> dict[str, object]:
-    from reelgraph.recommender.engine import CommunityPrior, RecommenderEngine, UserProfile
+    from reelgraph.recommender.engine import RecommenderEngine
+    from reelgraph.recommender.profile import UserProfile
+    from reelgraph.recommender.storage import CommunityPrior
 
     before = _rss_mib()
     started = time.perf_counter()

@@ -26,8 +26,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from reelgraph.recommender.engine import PRIOR_FILE, CommunityPrior  # noqa: E402
-from reelgraph.recommender.evaluation import load_movielens_ratings  # noqa: E402
+from reelgraph.recommender.movielens import load_movielens_ratings  # noqa: E402
+from reelgraph.recommender.storage import PRIOR_FILE, CommunityPrior  # noqa: E402
 
 DEFAULT_DATASETS = REPO_ROOT / ".." / "shared" / "datasets"
 DEFAULT_OUT = REPO_ROOT / "reelgraph" / "recommender" / "data" / PRIOR_FILE

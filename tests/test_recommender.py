@@ -10,16 +10,12 @@ import numpy as np
 import pytest
 
 from reelgraph.integrations.offline_catalog import OfflineCatalog
-from reelgraph.recommender.engine import (
-    CommunityPrior,
-    NotTrainedError,
-    Preferences,
-    RecommenderEngine,
-    UserProfile,
-    build_model,
-)
+from reelgraph.recommender.engine import NotTrainedError, RecommenderEngine
 from reelgraph.recommender.explain import ReasonKind
 from reelgraph.recommender.hybrid import Strategy
+from reelgraph.recommender.profile import Preferences, UserProfile
+from reelgraph.recommender.storage import CommunityPrior
+from reelgraph.recommender.training import build_model
 
 THE_MATRIX = 603
 TOY_STORY = 862

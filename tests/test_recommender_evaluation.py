@@ -19,7 +19,10 @@ from reelgraph.cli import main
 from reelgraph.integrations.offline_catalog import OfflineCatalog
 from reelgraph.recommender import cli as recs_cli
 from reelgraph.recommender import evaluation as ev
-from reelgraph.recommender.engine import CommunityPrior, RecommenderEngine
+from reelgraph.recommender import metrics as rank_metrics
+from reelgraph.recommender import movielens, splitting, tuning
+from reelgraph.recommender.engine import RecommenderEngine
+from reelgraph.recommender.storage import CommunityPrior
 
 REPO = Path(__file__).resolve().parents[1]
 DATASETS = REPO.parent / "shared" / "datasets"
@@ -48,15 +51,15 @@ def sample_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 @pytest.fixture(scope="module")
-def table(sample_files: tuple[Path, Path]) -> ev.RatingsTable:
-    return ev.load_movielens_ratings(*sample_files)
+def table(sample_files: tuple[Path, Path]) -> movielens.RatingsTable:
+    return movielens.load_movielens_ratings(*sample_files)
 
 
 def test_metrics_by_hand() -> None:
     relevant = np.zeros((1, 30), dtype=bool)
     relevant[0, [0, 2, 25]] = True
     top = np.arange(20)[None, :]  # items 0..19 ranked in order: hits at ranks 1 and 3
-    metrics = ev.ranking_metrics(top, relevant, np.array([3]))
+    metrics = rank_metrics.ranking_metrics(top, relevant, np.array([3]))
     assert metrics["P@10"][0] == pytest.approx(0.2)
     assert metrics["R@20"][0] == pytest.approx(2 / 3)
     dcg = 1 + 1 / np.log2(4)
@@ -71,28 +74,28 @@ def test_loading_maps_to_tmdb_and_keeps_the_latest_duplicate(tmp_path: Path) -> 
         "userId,movieId,rating,timestamp\n1,10,4.0,5\n1,11,2.0,9\n1,12,5.0,1\n2,99,3.0,1\n2,10,1.5,1\n"
     )
     (tmp_path / "l.csv").write_text("movieId,imdbId,tmdbId\n10,1,603\n11,2,603\n12,3,862\n99,4,\n")
-    table = ev.load_movielens_ratings(tmp_path / "r.csv", tmp_path / "l.csv")
+    table = movielens.load_movielens_ratings(tmp_path / "r.csv", tmp_path / "l.csv")
     assert table.users.tolist() == [1, 1, 2]
     assert table.movies.tolist() == [603, 862, 603]
     assert table.values.tolist() == [2.0, 5.0, 1.5]  # movies 10 and 11 are both 603: latest wins
     assert table.tmdb_to_movielens[603] == 10
 
 
-def test_split_holds_out_a_fifth_per_user_deterministically(table: ev.RatingsTable) -> None:
-    test, order = ev.split_ratings(table, 42)
+def test_split_holds_out_a_fifth_per_user_deterministically(table: movielens.RatingsTable) -> None:
+    test, order = splitting.split_ratings(table, 42)
     for user in np.unique(table.users)[:10]:
         rows = table.users == user
         assert test[rows].sum() == max(1, round(0.2 * rows.sum()))
         assert sorted(order[rows & ~test].tolist()) == list(range(int((rows & ~test).sum())))
-    again, _ = ev.split_ratings(table, 42)
-    other, _ = ev.split_ratings(table, 43)
+    again, _ = splitting.split_ratings(table, 42)
+    other, _ = splitting.split_ratings(table, 43)
     assert np.array_equal(test, again) and not np.array_equal(test, other)
 
 
-def test_folds_never_train_on_test_ratings(table: ev.RatingsTable) -> None:
-    test, _ = ev.split_ratings(table, 1)
+def test_folds_never_train_on_test_ratings(table: movielens.RatingsTable) -> None:
+    test, _ = splitting.split_ratings(table, 1)
     train_rows, test_rows = np.flatnonzero(~test), np.flatnonzero(test)
-    fold = ev._fold(table, train_rows, train_rows, test_rows)
+    fold = splitting.make_fold(table, train_rows, train_rows, test_rows)
     assert fold is not None
     users = np.unique(table.users[train_rows])
     trained = fold.train.toarray() > 0
@@ -103,7 +106,7 @@ def test_folds_never_train_on_test_ratings(table: ev.RatingsTable) -> None:
 
 
 def test_evaluate_reports_every_method_without_the_shipped_prior(
-    table: ev.RatingsTable, monkeypatch: pytest.MonkeyPatch
+    table: movielens.RatingsTable, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def forbidden(*_: object) -> CommunityPrior:
         raise AssertionError("the evaluation must not read the shipped prior (it holds the test ratings)")
@@ -115,7 +118,7 @@ def test_evaluate_reports_every_method_without_the_shipped_prior(
     for method, runs in full.items():
         assert len(runs) == 2
         for run in runs:
-            assert all(0.0 <= run[m] <= 1.0 for m in ev.METRICS), method
+            assert all(0.0 <= run[m] <= 1.0 for m in rank_metrics.METRICS), method
     # POPULAR is MostPop under another name.
     assert full["POPULAR"][0]["nDCG@10"] == pytest.approx(full["MostPop"][0]["nDCG@10"])
     assert {"HYBRID", "MostPop"} <= set(report.results["cold3"])
@@ -123,8 +126,8 @@ def test_evaluate_reports_every_method_without_the_shipped_prior(
     assert "| HYBRID |" in text and "nDCG@10" in text and "Users with only 3 ratings" in text
 
 
-def test_tune_picks_weights_from_the_grid(table: ev.RatingsTable) -> None:
-    report = ev.tune(
+def test_tune_picks_weights_from_the_grid(table: movielens.RatingsTable) -> None:
+    report = tuning.tune(
         table,
         OfflineCatalog.load(),
         seeds=(5,),
@@ -163,7 +166,7 @@ def test_cli_evaluate(sample_files: tuple[Path, Path], capsys: pytest.CaptureFix
     assert "| HYBRID |" in out and "| MostPop |" in out and "seeds 3" in out
 
 
-def test_cli_batch(sample_files: tuple[Path, Path], tmp_path: Path, table: ev.RatingsTable) -> None:
+def test_cli_batch(sample_files: tuple[Path, Path], tmp_path: Path, table: movielens.RatingsTable) -> None:
     ratings, links = sample_files
     users = np.unique(table.users)[:3].tolist()
     (tmp_path / "users.txt").write_text("\n".join(map(str, [*users, 999_999])) + "\n")

@@ -16,7 +16,8 @@ from typing import Any
 
 DEFAULT_MODEL_DIR = Path("recommender-model")
 # Kept here (not imported from evaluation) so building the `reelgraph` parser stays free of
-# numpy/scipy/scikit-learn imports; a test checks they match evaluation.DEFAULT_*.
+# numpy/scipy/scikit-learn imports; a test checks they match evaluation.DEFAULT_*. For the same
+# reason every command imports what it runs inside its function: `reelgraph --help` stays fast.
 DEFAULT_SEEDS = "42,43,44,45,46"
 METHODS = ("HYBRID", "CONTENT", "COLLABORATIVE", "POPULAR", "MostPop", "ItemKNN", "EASE500")
 
@@ -30,6 +31,7 @@ def _names(raw: str) -> list[str]:
 
 
 def _method_names(raw: str) -> list[str]:
+    # Lazy: numpy & co. only when the command runs (see DEFAULT_SEEDS).
     from reelgraph.recommender.evaluation import BASELINE_METHODS, STRATEGY_METHODS
 
     known = {m.upper(): m for m in (*STRATEGY_METHODS, *BASELINE_METHODS)}
@@ -47,9 +49,17 @@ def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def _print_report(text: str, out: str | None) -> None:
+    print(text)
+    if out:
+        Path(out).write_text(text + "\n", encoding="utf-8")
+
+
 def _evaluate(args: argparse.Namespace) -> int:
+    # Lazy: numpy & co. only when the command runs (see DEFAULT_SEEDS).
     from reelgraph.integrations.offline_catalog import OfflineCatalog
-    from reelgraph.recommender.evaluation import evaluate, load_movielens_ratings
+    from reelgraph.recommender.evaluation import evaluate
+    from reelgraph.recommender.movielens import load_movielens_ratings
 
     started = time.perf_counter()
     table = load_movielens_ratings(args.ratings, args.links)
@@ -62,33 +72,31 @@ def _evaluate(args: argparse.Namespace) -> int:
         cold_start_ratings=args.cold_ratings,
         log=_log,
     )
-    text = report.markdown()
-    print(text)
-    if args.out:
-        Path(args.out).write_text(text + "\n", encoding="utf-8")
+    _print_report(report.markdown(), args.out)
     _log(f"evaluated {len(table)} ratings in {time.perf_counter() - started:.1f}s")
     return 0
 
 
 def _tune(args: argparse.Namespace) -> int:
+    # Lazy: numpy & co. only when the command runs (see DEFAULT_SEEDS).
     from reelgraph.integrations.offline_catalog import OfflineCatalog
-    from reelgraph.recommender.evaluation import load_movielens_ratings, tune
+    from reelgraph.recommender.movielens import load_movielens_ratings
+    from reelgraph.recommender.tuning import tune
 
     started = time.perf_counter()
     table = load_movielens_ratings(args.ratings, args.links)
     report = tune(table, OfflineCatalog.load(), seeds=args.seeds, log=_log)
-    text = report.markdown()
-    print(text)
-    if args.out:
-        Path(args.out).write_text(text + "\n", encoding="utf-8")
+    _print_report(report.markdown(), args.out)
     _log(f"tuned in {time.perf_counter() - started:.1f}s")
     return 0
 
 
 def _batch(args: argparse.Namespace) -> int:
+    # Lazy: numpy & co. only when the command runs (see DEFAULT_SEEDS).
     from reelgraph.integrations.offline_catalog import OfflineCatalog
-    from reelgraph.recommender.evaluation import catalog_links, load_movielens_ratings, recommend_batch
+    from reelgraph.recommender.batch import recommend_batch
     from reelgraph.recommender.hybrid import Strategy
+    from reelgraph.recommender.movielens import catalog_links, load_movielens_ratings
 
     catalog = OfflineCatalog.load()
     links: Any = args.links if args.links else catalog_links(catalog)
@@ -110,28 +118,25 @@ def _batch(args: argparse.Namespace) -> int:
 async def _read_local_data(
     database_url: str,
 ) -> tuple[list[tuple[int, int, float]], list[tuple[int, int, str]]]:
-    from sqlalchemy import select
+    # Lazy: SQLAlchemy and the models only when `recs train` runs (see DEFAULT_SEEDS).
+    from sqlalchemy.ext.asyncio import AsyncSession
 
+    from reelgraph.persistence import recommendations as repo
     from reelgraph.persistence.engine import create_engine
-    from reelgraph.persistence.models import InteractionRow, RatingRow
 
     engine = create_engine(database_url)
     try:
-        async with engine.connect() as connection:
-            ratings = await connection.execute(select(RatingRow.user_id, RatingRow.movie_id, RatingRow.value))
-            rating_rows = [(int(u), int(m), float(v)) for u, m, v in ratings]
-            interactions = await connection.execute(
-                select(InteractionRow.user_id, InteractionRow.movie_id, InteractionRow.kind)
-            )
-            interaction_rows = [(int(u), int(m), str(k)) for u, m, k in interactions]
+        async with AsyncSession(engine) as session:
+            return await repo.all_ratings(session), await repo.all_interactions(session)
     finally:
         await engine.dispose()
-    return rating_rows, interaction_rows
 
 
 def _train(args: argparse.Namespace) -> int:
+    # Lazy: settings, numpy & co. only when the command runs (see DEFAULT_SEEDS).
     from reelgraph.config import get_settings
-    from reelgraph.recommender.engine import CommunityPrior, RecommenderEngine
+    from reelgraph.recommender.engine import RecommenderEngine
+    from reelgraph.recommender.storage import CommunityPrior
 
     database_url = args.database_url or get_settings().database_url
     started = time.perf_counter()
@@ -162,7 +167,9 @@ def _train(args: argparse.Namespace) -> int:
 
 def add_recs_commands(subparsers: Any) -> argparse.ArgumentParser:
     """Add ``recs`` (evaluate, tune, batch, train) to the ``reelgraph`` sub-command parsers."""
-    recs = subparsers.add_parser("recs", help="recommender: offline evaluation, batch, training")
+    recs: argparse.ArgumentParser = subparsers.add_parser(
+        "recs", help="recommender: offline evaluation, batch, training"
+    )
     commands = recs.add_subparsers(dest="recs_command", required=True)
 
     evaluate = commands.add_parser("evaluate", help="offline evaluation on MovieLens-format ratings")

@@ -79,7 +79,9 @@ def interaction_matrix(
 
 
 def _dense(matrix: sp.spmatrix | np.ndarray) -> np.ndarray:
-    return np.asarray(matrix.toarray() if sp.issparse(matrix) else matrix, dtype=np.float32)
+    if isinstance(matrix, np.ndarray):
+        return np.asarray(matrix, dtype=np.float32)
+    return np.asarray(matrix.toarray(), dtype=np.float32)
 
 
 class MostPop:
@@ -227,7 +229,8 @@ class EASE:
         xxt = _dense(rows @ self._xt)  # n x users
         xp = _dense(self._xt @ (xxt @ self._k).T).T  # n x items: (K X)' applied to (x X' K)'
         xp = (_dense(rows) - xp) / np.float32(self.lam)
-        return _dense(rows) - xp / self._diag_p
+        scores: np.ndarray = _dense(rows) - xp / self._diag_p
+        return scores
 
     def item_rows(self, items: np.ndarray) -> np.ndarray:
         """Rows ``B[items, :]``: how much each of ``items`` pushes every other item."""
@@ -262,7 +265,8 @@ class EASE:
         # touched only where they have users (K is symmetric: (X_cols' K)' = K X_cols).
         right = _dense(self._xt[cols] @ self._k).T  # users x len(cols)
         p = (same - _dense(self._xt[rows] @ right)) / np.float32(self.lam)
-        return same - p / self._diag_p[cols]
+        result: np.ndarray = same - p / self._diag_p[cols]
+        return result
 
     # ------------------------------------------------------------------------------ persistence
 

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 
 class Strategy(StrEnum):
@@ -101,11 +102,6 @@ class HybridConfig:
         values["content_rating_weights"] = tuple(values["content_rating_weights"])
         return cls(**values)
 
-    def with_weights(
-        self, warm: HybridWeights | None = None, cold: HybridWeights | None = None
-    ) -> HybridConfig:
-        return replace(self, warm=warm or self.warm, cold=cold or self.cold)
-
 
 DEFAULT_CONFIG = HybridConfig()
 
@@ -118,6 +114,22 @@ GRID_POPULARITY: Sequence[float] = (0.0, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 3.0, 5.0,
 def rating_weights(values: np.ndarray, table: Sequence[float]) -> np.ndarray:
     """Weights for ratings (0.5-5 stars), piecewise linear between the half-star knots."""
     return np.interp(np.asarray(values, dtype=np.float64), RATING_KNOTS, table).astype(np.float32)
+
+
+def weighted_rows(ratings: sp.csr_matrix, table: Sequence[float]) -> sp.csr_matrix:
+    """(users x items) ratings (0 = none) as ``rating_weights``; cells weighing 0 are dropped."""
+    out = ratings.copy()
+    out.data = rating_weights(out.data, table)
+    out.eliminate_zeros()
+    return out
+
+
+def component_rows(ratings: sp.csr_matrix, config: HybridConfig) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """The collaborative and the content input rows of users given by their ratings."""
+    return (
+        weighted_rows(ratings, config.collab_rating_weights),
+        weighted_rows(ratings, config.content_rating_weights),
+    )
 
 
 def standardize(scores: np.ndarray) -> np.ndarray:
@@ -168,11 +180,14 @@ def blend_standardized(
     n_users = z_collaborative.shape[0] if z_collaborative.ndim == 2 else 1
     if strategy is Strategy.POPULAR:
         return np.broadcast_to(pop, (n_users, pop.shape[1])).copy()
+    out: np.ndarray
     if strategy is Strategy.COLLABORATIVE:
-        return z_collaborative + TIE_BREAK * pop
+        out = z_collaborative + TIE_BREAK * pop
+        return out
     if strategy is Strategy.CONTENT:
         weight = max(config.content_popularity, TIE_BREAK)
-        return (z_content + weight * pop) / (1.0 + weight)
+        out = (z_content + weight * pop) / (1.0 + weight)
+        return out
     out = np.empty((n_users, pop.shape[1]), dtype=np.float32)
     for n in np.unique(n_items):
         rows = np.flatnonzero(n_items == n)
