@@ -14,9 +14,9 @@ from reelgraph.recommender.cli import add_recs_commands
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from reelgraph.app import create_app
-    from reelgraph.persistence.migrate import upgrade_to_head
-    from reelgraph.security import check_settings
+    from reelgraph.app import create_app  # lazy: a command loads only what it runs
+    from reelgraph.persistence.migrate import upgrade_to_head  # lazy: a command loads only what it runs
+    from reelgraph.security import check_settings  # lazy: a command loads only what it runs
 
     settings = get_settings()
     try:
@@ -40,7 +40,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    from reelgraph.persistence.migrate import upgrade_to_head
+    from reelgraph.persistence.migrate import upgrade_to_head  # lazy: a command loads only what it runs
 
     upgrade_to_head(get_settings().database_url)
     print("migrations applied")
@@ -48,9 +48,9 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _create_user(args: argparse.Namespace) -> int:
-    from reelgraph.errors import UserErrors
-    from reelgraph.persistence.migrate import upgrade_to_head
-    from reelgraph.services.container import Services
+    from reelgraph.errors import UserErrors  # lazy: a command loads only what it runs
+    from reelgraph.persistence.migrate import upgrade_to_head  # lazy: a command loads only what it runs
+    from reelgraph.services.container import Services  # lazy: a command loads only what it runs
 
     settings = get_settings()
     upgrade_to_head(settings.database_url)
@@ -77,14 +77,16 @@ def _create_user(args: argparse.Namespace) -> int:
 
 
 def _mock_upstream(args: argparse.Namespace) -> int:
-    from reelgraph.integrations.mock_upstream import run_mock_upstream
+    from reelgraph.integrations.mock_upstream import (
+        run_mock_upstream,
+    )  # lazy: a command loads only what it runs
 
     run_mock_upstream(args.host, args.port, args.latency_ms, args.error_rate, args.rate_limit)
     return 0
 
 
 def _export_schema(args: argparse.Namespace) -> int:
-    from reelgraph.schema.root import schema
+    from reelgraph.schema.root import schema  # lazy: a command loads only what it runs
 
     text = schema.as_str() + "\n"
     if args.output == "-":
@@ -134,7 +136,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # JSON lines in production, text in development (REELGRAPH_LOG_FORMAT); request ids in both.
-    from reelgraph.observability import ObservabilityOptions, configure_logging
+    from reelgraph.observability import (
+        ObservabilityOptions,
+        configure_logging,
+    )  # lazy: a command loads only what it runs
 
     configure_logging(
         ObservabilityOptions.from_settings().log_format,

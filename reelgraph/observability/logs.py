@@ -75,7 +75,7 @@ def make_formatter(log_format: LogFormat) -> logging.Formatter:
     return JsonFormatter() if log_format == "json" else TextFormatter()
 
 
-class _ReelgraphHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _ReelgraphHandler(logging.StreamHandler):  # type: ignore[type-arg]  # generic only in the stubs
     """Marks the handler configure_logging installed, so a second call replaces it."""
 
 

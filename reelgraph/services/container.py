@@ -49,13 +49,13 @@ class Services:
     reader: CatalogReader = None  # type: ignore[assignment]  # see above
     catalog: CatalogService = None  # type: ignore[assignment]  # see above
     browse: BrowseService = None  # type: ignore[assignment]  # see above
-    lists: MovieLists = None  # type: ignore[assignment]
-    response_cache: ResponseCache = None  # type: ignore[assignment]
-    library: LibraryService = None  # type: ignore[assignment]
-    pages: LibraryPages = None  # type: ignore[assignment]
-    analytics: AnalyticsService = None  # type: ignore[assignment]
-    chat: ChatService = None  # type: ignore[assignment]
-    recommendations: RecommendationService = None  # type: ignore[assignment]
+    lists: MovieLists = None  # type: ignore[assignment]  # see above
+    response_cache: ResponseCache = None  # type: ignore[assignment]  # see above
+    library: LibraryService = None  # type: ignore[assignment]  # see above
+    pages: LibraryPages = None  # type: ignore[assignment]  # see above
+    analytics: AnalyticsService = None  # type: ignore[assignment]  # see above
+    chat: ChatService = None  # type: ignore[assignment]  # see above
+    recommendations: RecommendationService = None  # type: ignore[assignment]  # see above
 
     @classmethod
     async def open(

@@ -71,7 +71,7 @@ async def discover_source(catalog: CatalogService, spec: MovieFilterSpec, sort: 
             return None
     query = DiscoverQuery(
         genres=spec.genres,
-        genre_match=spec.genre_match,  # type: ignore[arg-type]
+        genre_match=spec.genre_match,  # type: ignore[arg-type]  # validated: one of the Literal values
         exclude_genres=spec.exclude_genres,
         year_from=spec.year_from,
         year_to=spec.year_to,
@@ -84,7 +84,7 @@ async def discover_source(catalog: CatalogService, spec: MovieFilterSpec, sort: 
         keyword_ids=keyword_ids,
         watch_providers=spec.watch_providers,
         watch_region=spec.watch_region,
-        sort=sort,  # type: ignore[arg-type]
+        sort=sort,  # type: ignore[arg-type]  # a MovieSort value, one of the Literal values
     )
     return catalog.discover_source(query)
 
