@@ -203,7 +203,7 @@ def _upstream_detail(response: httpx.Response) -> str | None:
         return None
     for secret in _secrets_of(response.request):
         text = text.replace(secret, "***")
-    return text[:_DETAIL_MAX_CHARS]
+    return str(text[:_DETAIL_MAX_CHARS])
 
 
 class UpstreamPolicy:

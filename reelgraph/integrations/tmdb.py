@@ -207,11 +207,12 @@ class TMDbClient:
         self._headers: dict[str, str] = {"Authorization": f"Bearer {read_token}"} if read_token else {}
         self._auth_params: dict[str, str] = {"api_key": api_key} if api_key and not read_token else {}
 
-    async def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+    async def _get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         merged = {**(params or {}), **self._auth_params}
-        return await self._policy.get_json(
+        body: dict[str, Any] = await self._policy.get_json(
             self._http, path, params=merged or None, headers=self._headers or None
         )
+        return body
 
     async def configuration(self) -> dict[str, Any]:
         """Image base URLs and sizes (cache it for a day)."""

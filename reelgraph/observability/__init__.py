@@ -62,7 +62,7 @@ class ObservabilityOptions:
             if raw not in _TRUE | _FALSE:
                 raise ValueError(f"REELGRAPH_METRICS must be true or false, not {raw!r}")
             metrics = raw in _TRUE
-        return cls(log_format=log_format, metrics=bool(metrics))
+        return cls(log_format="json" if log_format == "json" else "text", metrics=bool(metrics))
 
 
 def install_observability(app: Starlette, settings: Any | None = None) -> Metrics | None:

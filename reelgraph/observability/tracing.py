@@ -16,9 +16,9 @@ try:  # pragma: no cover - exercised only where opentelemetry is installed
     from opentelemetry import context as otel_context
     from opentelemetry import propagate, trace
 except ImportError:  # the normal case: no tracing
-    trace = None  # type: ignore[assignment]  # OpenTelemetry is optional
-    propagate = None  # type: ignore[assignment]  # idem
-    otel_context = None  # type: ignore[assignment]  # idem
+    trace = None
+    propagate = None
+    otel_context = None
 
 TRACER_NAME = "reelgraph"
 

@@ -19,7 +19,7 @@ CallKey = Callable[[Scope], str]
 
 
 def path_call_key(scope: Scope) -> str:
-    return scope["path"]
+    return str(scope["path"])
 
 
 def omdb_call_key(scope: Scope) -> str:
@@ -29,7 +29,7 @@ def omdb_call_key(scope: Scope) -> str:
         if name in params:
             key = f"{scope['path']}?{name}={params[name]}"
             return f"{key}&y={params['y']}" if name == "t" and "y" in params else key
-    return scope["path"]
+    return str(scope["path"])
 
 
 class CallCounterMiddleware:
