@@ -40,6 +40,11 @@ def created_at_field() -> Any:
     return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
+# SQLite reuses the highest rowid once its row is deleted; AUTOINCREMENT makes ids never come back,
+# as PostgreSQL's sequences already do. Every table whose ids are shown or referenced has it.
+NEVER_REUSED_IDS = {"sqlite_autoincrement": True}
+
+
 def user_fk(*, nullable: bool = False, index: bool = True) -> Any:
     return Field(
         default=None if nullable else ...,
@@ -55,6 +60,7 @@ def movie_fk(*, index: bool = True) -> Any:
 
 class UserRow(SQLModel, table=True):
     __tablename__ = "users"
+    __table_args__ = NEVER_REUSED_IDS
 
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=254, unique=True, index=True)  # stored lowercased
@@ -63,14 +69,13 @@ class UserRow(SQLModel, table=True):
     locale: str = Field(default="en-US", max_length=16)
     region: str | None = Field(default=None, max_length=2)
     date_of_birth: date | None = None
-    # Access tokens issued before this instant are refused: set by "log out everywhere" and resets.
-    tokens_valid_after: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = created_at_field()
     updated_at: datetime = created_at_field()
 
 
 class RoleRow(SQLModel, table=True):
     __tablename__ = "roles"
+    __table_args__ = NEVER_REUSED_IDS
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=32, unique=True)
@@ -143,7 +148,10 @@ class PersonRow(SQLModel, table=True):
 
 class InteractionRow(SQLModel, table=True):
     __tablename__ = "interactions"
-    __table_args__ = (sa.UniqueConstraint("user_id", "movie_id", "kind", name="uq_interaction"),)
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "movie_id", "kind", name="uq_interaction"),
+        NEVER_REUSED_IDS,
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = user_fk()
@@ -154,7 +162,7 @@ class InteractionRow(SQLModel, table=True):
 
 class RatingRow(SQLModel, table=True):
     __tablename__ = "ratings"
-    __table_args__ = (sa.UniqueConstraint("user_id", "movie_id", name="uq_rating"),)
+    __table_args__ = (sa.UniqueConstraint("user_id", "movie_id", name="uq_rating"), NEVER_REUSED_IDS)
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = user_fk()
@@ -166,7 +174,7 @@ class RatingRow(SQLModel, table=True):
 
 class ReviewRow(SQLModel, table=True):
     __tablename__ = "reviews"
-    __table_args__ = (sa.UniqueConstraint("user_id", "movie_id", name="uq_review"),)
+    __table_args__ = (sa.UniqueConstraint("user_id", "movie_id", name="uq_review"), NEVER_REUSED_IDS)
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = user_fk()
@@ -181,7 +189,10 @@ class PreferenceRow(SQLModel, table=True):
     """One favourite or disliked thing: kind says what target_id points at."""
 
     __tablename__ = "preferences"
-    __table_args__ = (sa.UniqueConstraint("user_id", "kind", "target_id", name="uq_preference"),)
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "kind", "target_id", name="uq_preference"),
+        NEVER_REUSED_IDS,
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = user_fk()
@@ -192,6 +203,7 @@ class PreferenceRow(SQLModel, table=True):
 
 class WatchEventRow(SQLModel, table=True):
     __tablename__ = "watch_events"
+    __table_args__ = NEVER_REUSED_IDS
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int | None = user_fk(nullable=True)
@@ -213,6 +225,7 @@ class ChatSessionRow(SQLModel, table=True):
 
 class ChatMessageRow(SQLModel, table=True):
     __tablename__ = "chat_messages"
+    __table_args__ = NEVER_REUSED_IDS
 
     id: int | None = Field(default=None, primary_key=True)
     session_id: str = Field(
@@ -223,15 +236,32 @@ class ChatMessageRow(SQLModel, table=True):
     created_at: datetime = created_at_field()
 
 
+class LoginSessionRow(SQLModel, table=True):
+    """One sign-in, from login until it is revoked: every access token names it (claim `sid`)."""
+
+    __tablename__ = "login_sessions"
+
+    id: str = Field(primary_key=True, max_length=36)  # random (uuid4): never reused, never guessed
+    user_id: int = user_fk()
+    created_at: datetime = created_at_field()
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 class RefreshTokenRow(SQLModel, table=True):
-    """A refresh token, stored only as a hash. A family is one login's chain of rotations."""
+    """A refresh token, stored only as a hash. A family is one login session's chain of rotations."""
 
     __tablename__ = "refresh_tokens"
+    __table_args__ = NEVER_REUSED_IDS
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = user_fk()
     token_hash: str = Field(max_length=64, unique=True)
-    family_id: str = Field(max_length=36, index=True)
+    # The login session's id.
+    family_id: str = Field(
+        max_length=36,
+        index=True,
+        sa_column_args=[sa.ForeignKey("login_sessions.id", ondelete="CASCADE")],
+    )
     expires_at: datetime = Field(sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     rotated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -240,6 +270,7 @@ class RefreshTokenRow(SQLModel, table=True):
 
 class PasswordResetTokenRow(SQLModel, table=True):
     __tablename__ = "password_reset_tokens"
+    __table_args__ = NEVER_REUSED_IDS
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = user_fk()
