@@ -16,6 +16,7 @@ from reelgraph.persistence.models import UserRow
 class Viewer:
     user: UserRow
     roles: frozenset[str]
+    session_id: str  # the login session the access token belongs to
 
     @property
     def id(self) -> int:
@@ -51,10 +52,15 @@ async def resolve_viewer(
     except InvalidToken as exc:
         raise Unauthenticated("Invalid or expired access token.") from exc
     async with sessions() as session:
-        user = await repo.get_user(session, claims.user_id)
-        if user is None:
-            raise Unauthenticated("This account no longer exists.")
-        if user.tokens_valid_after is not None and claims.issued_at < user.tokens_valid_after:
+        # Read on every request, never cached: a revoked session is refused at once, on every replica.
+        found = await repo.login_session_with_user(session, claims.session_id)
+        if found is None:
+            raise Unauthenticated("This session has ended or the account no longer exists.")
+        login_session, user = found
+        # The session names its account: no token can act for another one, whatever the ids.
+        if login_session.user_id != claims.user_id:
+            raise Unauthenticated("Invalid or expired access token.")
+        if login_session.revoked_at is not None:
             raise Unauthenticated("This session was signed out.")
         roles = (await repo.roles_of(session, [claims.user_id]))[claims.user_id]
-    return Viewer(user=user, roles=frozenset(roles))
+    return Viewer(user=user, roles=frozenset(roles), session_id=login_session.id)

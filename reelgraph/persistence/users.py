@@ -8,7 +8,14 @@ from datetime import datetime
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reelgraph.persistence.models import PasswordResetTokenRow, RefreshTokenRow, RoleRow, UserRoleRow, UserRow
+from reelgraph.persistence.models import (
+    LoginSessionRow,
+    PasswordResetTokenRow,
+    RefreshTokenRow,
+    RoleRow,
+    UserRoleRow,
+    UserRow,
+)
 
 
 async def get_user(session: AsyncSession, user_id: int) -> UserRow | None:
@@ -67,8 +74,14 @@ async def search_users(
     """A page of users by id (keyset), and the total matching the search."""
     conditions = []
     if search:
-        pattern = f"%{search.lower().replace('%', '').replace('_', '')}%"
-        conditions.append(or_(func.lower(UserRow.name).like(pattern), UserRow.email.like(pattern)))
+        # autoescape: "_", "%" and the escape character are matched literally, not as wildcards.
+        term = search.lower()
+        conditions.append(
+            or_(
+                func.lower(UserRow.name).contains(term, autoescape=True),
+                UserRow.email.contains(term, autoescape=True),
+            )
+        )
     total = (await session.execute(select(func.count()).select_from(UserRow).where(*conditions))).scalar_one()
     query = select(UserRow).where(*conditions)
     if after_id is not None:
@@ -82,15 +95,44 @@ async def find_refresh_token(session: AsyncSession, token_hash: str) -> RefreshT
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def revoke_family(session: AsyncSession, family_id: str, now: datetime) -> None:
+async def login_session_with_user(
+    session: AsyncSession, session_id: str
+) -> tuple[LoginSessionRow, UserRow] | None:
+    """The login session and its account, in one query (every authenticated request asks)."""
+    query = (
+        select(LoginSessionRow, UserRow)
+        .join(UserRow, UserRow.id == LoginSessionRow.user_id)
+        .where(LoginSessionRow.id == session_id)
+    )
+    found = (await session.execute(query)).one_or_none()
+    return None if found is None else (found[0], found[1])
+
+
+async def find_login_session(session: AsyncSession, session_id: str) -> LoginSessionRow | None:
+    return await session.get(LoginSessionRow, session_id)
+
+
+async def revoke_login_session(session: AsyncSession, session_id: str, now: datetime) -> None:
+    """Ends one login session: its access tokens and its refresh tokens stop working."""
+    await session.execute(
+        update(LoginSessionRow)
+        .where(LoginSessionRow.id == session_id, LoginSessionRow.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
     await session.execute(
         update(RefreshTokenRow)
-        .where(RefreshTokenRow.family_id == family_id, RefreshTokenRow.revoked_at.is_(None))
+        .where(RefreshTokenRow.family_id == session_id, RefreshTokenRow.revoked_at.is_(None))
         .values(revoked_at=now)
     )
 
 
-async def revoke_all_refresh_tokens(session: AsyncSession, user_id: int, now: datetime) -> None:
+async def revoke_all_login_sessions(session: AsyncSession, user_id: int, now: datetime) -> None:
+    """Ends every login session of the account, and with them all its tokens."""
+    await session.execute(
+        update(LoginSessionRow)
+        .where(LoginSessionRow.user_id == user_id, LoginSessionRow.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
     await session.execute(
         update(RefreshTokenRow)
         .where(RefreshTokenRow.user_id == user_id, RefreshTokenRow.revoked_at.is_(None))

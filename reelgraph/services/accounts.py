@@ -6,7 +6,6 @@ Every public method is one transaction: a UserErrors raised inside rolls everyth
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -14,13 +13,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from reelgraph.auth.passwords import burn_verify_time, hash_password, needs_rehash, verify_password
-from reelgraph.auth.tokens import TokenCodec, hash_opaque_token, new_opaque_token
+from reelgraph.auth.tokens import TokenCodec, hash_opaque_token, new_opaque_token, new_session_id
 from reelgraph.config import Settings
 from reelgraph.errors import FieldProblem, Unauthenticated, UserErrorCode, UserErrors
 from reelgraph.mail import Mail, Mailer
 from reelgraph.persistence import users as repo
 from reelgraph.persistence.engine import write_transaction
-from reelgraph.persistence.models import PasswordResetTokenRow, RefreshTokenRow, UserRow
+from reelgraph.persistence.models import LoginSessionRow, PasswordResetTokenRow, RefreshTokenRow, UserRow
 from reelgraph.services import validation
 from reelgraph.throttling.login_failures import LoginThrottle
 
@@ -100,7 +99,7 @@ class AccountService:
                 raise UserErrors.one(UserErrorCode.INVALID_CREDENTIALS, "Wrong email or password.")
             if needs_rehash(user.password_hash):
                 user.password_hash = await hash_password(password)
-            await self._throttle.record_success(key)
+            await self._throttle.record_success(key, client_ip)
             return await self._open_session(session, user)
 
     async def refresh(self, refresh_token: str) -> Session:
@@ -116,14 +115,15 @@ class AccountService:
                 raise invalid
             if stored.rotated_at is None:
                 user = await repo.get_user(session, stored.user_id)
-                if user is None:
+                login_session = await repo.find_login_session(session, stored.family_id)
+                if user is None or login_session is None or login_session.revoked_at is not None:
                     raise invalid
                 stored.rotated_at = now
-                return await self._open_session(session, user, family_id=stored.family_id)
+                return await self._open_session(session, user, login_session.id)
             # A rotated token came back: it was stolen or replayed. End that whole login session,
-            # committing the revocation before answering.
-            log.warning("refresh token reuse detected; revoking family %s", stored.family_id)
-            await repo.revoke_family(session, stored.family_id, now)
+            # its access tokens included, committing the revocation before answering.
+            log.warning("refresh token reuse detected; revoking session %s", stored.family_id)
+            await repo.revoke_login_session(session, stored.family_id, now)
         raise invalid
 
     async def logout(self, viewer_id: int | None, refresh_token: str | None, all_sessions: bool) -> None:
@@ -132,10 +132,7 @@ class AccountService:
             if all_sessions:
                 if viewer_id is None:
                     raise Unauthenticated("Sign in to end all sessions.")
-                await repo.revoke_all_refresh_tokens(session, viewer_id, now)
-                user = await repo.get_user(session, viewer_id)
-                if user is not None:
-                    user.tokens_valid_after = now
+                await repo.revoke_all_login_sessions(session, viewer_id, now)
                 return
             if refresh_token is None:
                 raise UserErrors.one(
@@ -148,7 +145,7 @@ class AccountService:
                 raise UserErrors.one(
                     UserErrorCode.INVALID_REFRESH_TOKEN, "Unknown refresh token.", "refreshToken"
                 )
-            await repo.revoke_family(session, stored.family_id, now)
+            await repo.revoke_login_session(session, stored.family_id, now)
 
     async def request_password_reset(self, email: str) -> None:
         normalised, problem = validation.normalise_email(email, "email")
@@ -196,9 +193,11 @@ class AccountService:
                 )
             stored.used_at = now
             user.password_hash = new_hash
-            user.tokens_valid_after = now  # a reset means the old password may be known: sign out everywhere
             assert user.id is not None
-            await repo.revoke_all_refresh_tokens(session, user.id, now)
+            # A reset means the old password may be known: sign out everywhere.
+            await repo.revoke_all_login_sessions(session, user.id, now)
+        # The owner proved control of the mailbox: whatever guessing happened, they sign in at once.
+        await self._throttle.forget_account(user.email)
 
     async def change_password(self, user_id: int, current_password: str, new_password: str) -> None:
         _raise_if(validation.check_password(new_password, "newPassword"))
@@ -217,8 +216,9 @@ class AccountService:
                     "newPassword",
                 )
             user.password_hash = await hash_password(new_password)
-            # Other devices are signed out; this one keeps going until its access token expires.
-            await repo.revoke_all_refresh_tokens(session, user_id, _now())
+            # Every session ends, this one too: whoever else knew the old password is out at once,
+            # and this client signs in again with the new one (its refresh token was always revoked).
+            await repo.revoke_all_login_sessions(session, user_id, _now())
 
     async def update_profile(
         self,
@@ -235,12 +235,8 @@ class AccountService:
             validation.check_name(name, "input", "name") if name is not None else None,
             validation.check_locale(locale, "input", "locale") if locale is not None else None,
             validation.check_region(region, "input", "region") if region is not None else None,
-            FieldProblem(
-                UserErrorCode.INVALID_DATE_OF_BIRTH,
-                "Date of birth cannot be in the future.",
-                ("input", "dateOfBirth"),
-            )
-            if date_of_birth is not None and date_of_birth > _now().date()
+            validation.check_date_of_birth(date_of_birth, _now().date(), "input", "dateOfBirth")
+            if date_of_birth is not None
             else None,
         )
         async with write_transaction(self._sessions) as session:
@@ -259,21 +255,25 @@ class AccountService:
             return user
 
     async def _open_session(
-        self, session: AsyncSession, user: UserRow, family_id: str | None = None
+        self, session: AsyncSession, user: UserRow, login_session_id: str | None = None
     ) -> Session:
+        """New tokens for a new login session, or for an existing one when a refresh token rotates."""
         assert user.id is not None
+        if login_session_id is None:
+            login_session_id = new_session_id()
+            session.add(LoginSessionRow(id=login_session_id, user_id=user.id))
         refresh = new_opaque_token()
         session.add(
             RefreshTokenRow(
                 user_id=user.id,
                 token_hash=hash_opaque_token(refresh),
-                family_id=family_id or str(uuid.uuid4()),
+                family_id=login_session_id,
                 expires_at=_now() + timedelta(days=self._settings.refresh_token_ttl_days),
             )
         )
         await session.flush()
         return Session(
-            access_token=self._codec.issue(user.id),
+            access_token=self._codec.issue(user.id, login_session_id),
             refresh_token=refresh,
             expires_in=self._codec.ttl_seconds,
             user=user,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -12,6 +13,7 @@ from reelgraph.errors import FieldProblem, UserErrorCode
 MAX_NAME_LENGTH = 100
 LOCALE_RE = re.compile(r"^[a-z]{2}(-[A-Z]{2})?$")
 REGION_RE = re.compile(r"^[A-Z]{2}$")
+EARLIEST_DATE_OF_BIRTH = date(1900, 1, 1)
 
 
 def normalise_email(raw: str, *field: str) -> tuple[str | None, FieldProblem | None]:
@@ -49,5 +51,15 @@ def check_region(region: str, *field: str) -> FieldProblem | None:
     if not REGION_RE.match(region):
         return FieldProblem(
             UserErrorCode.INVALID_REGION, "Region must be an ISO 3166-1 code such as 'US'.", field
+        )
+    return None
+
+
+def check_date_of_birth(date_of_birth: date, today: date, *field: str) -> FieldProblem | None:
+    if not EARLIEST_DATE_OF_BIRTH <= date_of_birth <= today:
+        return FieldProblem(
+            UserErrorCode.INVALID_DATE_OF_BIRTH,
+            f"Date of birth must be between {EARLIEST_DATE_OF_BIRTH.isoformat()} and today.",
+            field,
         )
     return None
