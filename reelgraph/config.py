@@ -102,10 +102,13 @@ class Settings(BaseSettings):
     persisted_queries: bool = True
     persisted_query_ttl_seconds: int = 86_400
 
-    # Login throttling: failures allowed per window before RATE_LIMITED.
+    # Sign-in throttling (reelgraph/throttling/login_failures.py): failures per window allowed for
+    # one email from one address, and for one address, before each further failure makes that
+    # counter wait (2 s, doubling up to the max) with RATE_LIMITED; never an account-wide lockout.
     login_failures_per_email: int = 5
     login_failures_per_ip: int = 20
     login_failure_window_seconds: int = 900
+    login_failure_max_wait_seconds: int = 300
 
     # Mail: console unless an SMTP host is set.
     smtp_host: str | None = None

@@ -105,6 +105,7 @@ class Services:
             per_email=settings.login_failures_per_email,
             per_ip=settings.login_failures_per_ip,
             window_seconds=settings.login_failure_window_seconds,
+            max_wait_seconds=settings.login_failure_max_wait_seconds,
         )
         return cls(
             settings=settings,
