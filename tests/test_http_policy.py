@@ -27,6 +27,7 @@ from reelgraph.integrations.http_policy import (
     parse_retry_after,
     redact_url,
 )
+from reelgraph.integrations.tmdb import TMDbClient
 
 SECRET = "sekrit-api-key-123"
 TOKEN = "eyJ-read-token-456"
@@ -392,6 +393,46 @@ async def test_success_resets_consecutive_failures() -> None:
         await _trip(policy, client, 2)
         await policy.get_json(client, "/movie/603")
     assert policy.breaker_state == "closed"
+
+
+# -- the caller's faults never trip the breaker ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("call", "error"),
+    [
+        (lambda tmdb: tmdb.search_movies("\ud800"), UnicodeEncodeError),  # a lone surrogate
+        (lambda tmdb: tmdb.search_people("\udfff"), UnicodeEncodeError),
+        (lambda tmdb: tmdb._get("/movie/\x00"), httpx.InvalidURL),  # no URL holds it
+        (lambda tmdb: tmdb._get("/movie/" + "9" * 70_000), httpx.InvalidURL),  # too long
+    ],
+)
+async def test_input_that_cannot_form_a_request_leaves_the_breaker_closed(
+    call: Callable[[TMDbClient], Any], error: type[Exception]
+) -> None:
+    upstream = Upstream(ok({"id": 603, "title": "The Matrix"}))
+    policy, client, _ = make(upstream)
+    tmdb = TMDbClient(client, policy, api_key=SECRET)
+
+    for _ in range(policy.config.breaker_failure_threshold + 3):
+        with pytest.raises(error):
+            await call(tmdb)
+    assert upstream.calls == 0  # never sent
+    assert policy.breaker_state == "closed" and policy.failures == 0
+    assert await tmdb.movie(603) == {"id": 603, "title": "The Matrix"}
+
+
+async def test_4xx_answers_to_the_callers_input_leave_the_breaker_closed() -> None:
+    upstream = Upstream(status(422, json={"status_message": "Invalid parameters."}), ok({"id": 603}))
+    policy, client, _ = make(upstream)
+    tmdb = TMDbClient(client, policy, api_key=SECRET)
+
+    for _ in range(policy.config.breaker_failure_threshold + 3):
+        upstream.steps = [status(422, json={"status_message": "Invalid parameters."}), ok({"id": 603})]
+        with pytest.raises(UpstreamUnavailable, match="HTTP 422"):
+            await tmdb.search_movies("x" * 600)
+    assert policy.breaker_state == "closed"
+    assert await tmdb.movie(603) == {"id": 603}
 
 
 # -- rate limit ------------------------------------------------------------------------------------

@@ -278,15 +278,21 @@ class UpstreamPolicy:
     ) -> Any:
         """GET `path` on `client` and return the decoded JSON body.
 
-        Raises UpstreamNotFound (404), UpstreamAuthError (401) or UpstreamUnavailable.
+        Raises UpstreamNotFound (404), UpstreamAuthError (401) or UpstreamUnavailable; input that
+        cannot form a request raises what httpx raises (UnicodeEncodeError, httpx.InvalidURL).
         """
         self.calls += 1
+        # Built before the breaker: a request the caller's input cannot form (a lone surrogate, an
+        # invalid URL) says nothing about the upstream, so it must never count as its failure.
+        request = client.build_request(
+            "GET", path, params=dict(params) if params else None, headers=headers, timeout=self._timeout
+        )
         breaker = await self._get_breaker()
         probing = self._claim_probe()
         state_before = breaker.context.state
         try:
             async with breaker:
-                return await self._call_with_retries(client, path, params, headers)
+                return await self._call_with_retries(client, request)
         except OpenedState:
             self.short_circuits += 1
             raise UpstreamUnavailable(self.name, "circuit open") from None
@@ -344,13 +350,7 @@ class UpstreamPolicy:
         elif after == "closed":
             logger.info("%s: circuit closed, upstream recovered", self.name)
 
-    async def _call_with_retries(
-        self,
-        client: httpx.AsyncClient,
-        path: str,
-        params: Mapping[str, Any] | None,
-        headers: Mapping[str, str] | None,
-    ) -> Any:
+    async def _call_with_retries(self, client: httpx.AsyncClient, request: httpx.Request) -> Any:
         cfg = self.config
         # A fresh AsyncRetrying per call: its iteration state is per instance.
         retrying = AsyncRetrying(
@@ -366,7 +366,7 @@ class UpstreamPolicy:
             async for attempt in retrying:
                 with attempt:
                     attempts += 1
-                    return await self._attempt(client, path, params, headers)
+                    return await self._attempt(client, request)
         except _Retryable as exc:
             raise UpstreamUnavailable(
                 self.name, f"{exc.reason} after {attempts} attempt(s)", status=exc.status
@@ -392,18 +392,10 @@ class UpstreamPolicy:
             retry_state.upcoming_sleep,
         )
 
-    async def _attempt(
-        self,
-        client: httpx.AsyncClient,
-        path: str,
-        params: Mapping[str, Any] | None,
-        headers: Mapping[str, str] | None,
-    ) -> Any:
+    async def _attempt(self, client: httpx.AsyncClient, request: httpx.Request) -> Any:
         await self.limiter.acquire()
         try:
-            response = await client.get(
-                path, params=dict(params) if params else None, headers=headers, timeout=self._timeout
-            )
+            response = await client.send(request)
         # Only the exception class goes into the reason: httpx messages may embed the URL (and key).
         except httpx.TimeoutException as exc:
             raise _Retryable(f"timeout ({type(exc).__name__})") from None
