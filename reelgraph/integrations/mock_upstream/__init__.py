@@ -16,10 +16,14 @@ cannot provide is answered the way the real APIs answer "nothing":
 
 Every app counts requests in ``app.state.calls`` (a ``Counter`` keyed by path, plus the ``i``/``t``/``s``
 parameter for OMDb) so tests can assert how many upstream calls a query made; ``reset_calls(app)``
-clears it. ``FaultConfig`` adds latency, random 503s, "timeouts" and a 429 rate limit.
+clears it. ``FaultConfig`` adds latency, random 503s, "timeouts" and a 429 rate limit;
+``RealApiQuirks`` (all off by default) what the real services do besides: 19-21-item pages, 422
+bodies, OMDb's ``Response: "False"`` for unknown ids and its 401 daily quota, ``ads``/``free``
+offers, movies nobody voted on.
 
 Modules: ``tmdb_app`` (routes, auth) with ``tmdb_bodies`` (JSON bodies) and ``params`` (query
-parsing), ``omdb_app``, ``faults`` (``FaultConfig``), ``calls`` (call counting, the shared middleware
+parsing), ``pages`` (page sizes), ``quirks`` (``RealApiQuirks``), ``watch_offers``, ``omdb_app``,
+``faults`` (``FaultConfig``), ``calls`` (call counting, the shared middleware
 stack), ``errors`` (error bodies), ``tables`` (fixed data) and ``server`` (the combined app, uvicorn).
 """
 
@@ -27,11 +31,13 @@ from reelgraph.integrations.mock_upstream.calls import reset_calls
 from reelgraph.integrations.mock_upstream.errors import tmdb_error_response
 from reelgraph.integrations.mock_upstream.faults import FaultConfig
 from reelgraph.integrations.mock_upstream.omdb_app import create_omdb_app
+from reelgraph.integrations.mock_upstream.quirks import RealApiQuirks
 from reelgraph.integrations.mock_upstream.server import create_mock_upstream_app, run_mock_upstream
 from reelgraph.integrations.mock_upstream.tmdb_app import create_tmdb_app
 
 __all__ = [
     "FaultConfig",
+    "RealApiQuirks",
     "create_mock_upstream_app",
     "create_omdb_app",
     "create_tmdb_app",

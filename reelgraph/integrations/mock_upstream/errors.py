@@ -27,6 +27,17 @@ def tmdb_error_response(
     return JSONResponse(body, status_code=http_status, headers=headers)
 
 
+class TmdbValidationError(TmdbError):
+    """TMDb's HTTP 422 for bad parameters: ``{"errors": [...]}``, no ``status_message``."""
+
+    def __init__(self, *errors: str) -> None:
+        super().__init__(422, 0, "; ".join(errors))
+        self.errors = errors
+
+    def response(self) -> JSONResponse:
+        return JSONResponse({"errors": list(self.errors)}, status_code=self.http_status)
+
+
 def omdb_error_response(
     message: str, http_status: int = 200, headers: Mapping[str, str] | None = None
 ) -> JSONResponse:
@@ -40,6 +51,17 @@ def not_found() -> TmdbError:
 
 def invalid_page() -> TmdbError:
     return TmdbError(400, 22, "Invalid page: Pages start at 1 and max at 500.")
+
+
+def invalid_page_value(page: int) -> TmdbValidationError:
+    """The 422 flavour TMDb answers for an out-of-range page."""
+    if page < 1:
+        return TmdbValidationError("page must be greater than 0")
+    return TmdbValidationError("page must be less than or equal to 500")
+
+
+def missing_query() -> TmdbValidationError:
+    return TmdbValidationError("query must be provided")
 
 
 def invalid_key() -> TmdbError:

@@ -16,6 +16,7 @@ from reelgraph.integrations.mock_upstream.calls import counted_app, omdb_call_ke
 from reelgraph.integrations.mock_upstream.errors import omdb_error_response
 from reelgraph.integrations.mock_upstream.faults import FaultConfig
 from reelgraph.integrations.mock_upstream.params import number
+from reelgraph.integrations.mock_upstream.quirks import NO_QUIRKS, RealApiQuirks
 from reelgraph.integrations.mock_upstream.tables import LANGUAGE_NAMES, OMDB_COUNTRY_NAMES
 from reelgraph.integrations.offline_catalog import Movie, OfflineCatalog
 
@@ -23,6 +24,7 @@ OMDB_PAGE_SIZE = 10
 NA = "N/A"
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _IMDB_ID = re.compile(r"^tt\d{7,}$")
+QUOTA_ERROR = "Request limit reached!"
 
 JsonDict = dict[str, Any]
 
@@ -78,20 +80,40 @@ def omdb_record(catalog: OfflineCatalog, movie: Movie) -> JsonDict:
     }
 
 
+def unknown_id_error(imdb_id: str) -> str:
+    """What real OMDb says for a well-formed id it does not have: it varies, so by the id's parity."""
+    return "Error getting data." if int(imdb_id[2:]) % 2 == 0 else "Movie not found!"
+
+
 def create_omdb_app(
-    catalog: OfflineCatalog, faults: FaultConfig | None = None, *, required_key: str | None = None
+    catalog: OfflineCatalog,
+    faults: FaultConfig | None = None,
+    *,
+    required_key: str | None = None,
+    quirks: RealApiQuirks = NO_QUIRKS,
 ) -> Starlette:
-    """OMDb API at ``/``: ``?i=`` (IMDb id), ``?t=&y=`` (title), ``?s=`` (search)."""
+    """OMDb API at ``/``: ``?i=`` (IMDb id), ``?t=&y=`` (title), ``?s=`` (search).
+
+    ``quirks.omdb_daily_limit`` counts every request since the app was created (one app, one day).
+    """
+    requests_served = 0
 
     async def omdb(request: Request) -> JSONResponse:
+        nonlocal requests_served
         params = request.query_params
         if required_key is not None and params.get("apikey") != required_key:
             return omdb_error_response("Invalid API key!", 401)
+        requests_served += 1
+        if quirks.omdb_daily_limit and requests_served > quirks.omdb_daily_limit:
+            return omdb_error_response(QUOTA_ERROR, 401)
         if params.get("type") not in (None, "", "movie"):
             return omdb_error_response("Movie not found!")
         if "i" in params:
             imdb_id = params["i"].strip().lower()
-            movie = catalog.movie_by_imdb_id(imdb_id) if _IMDB_ID.match(imdb_id) else None
+            well_formed = _IMDB_ID.match(imdb_id) is not None
+            movie = catalog.movie_by_imdb_id(imdb_id) if well_formed else None
+            if movie is None and well_formed and quirks.omdb_unknown_ids:
+                return omdb_error_response(unknown_id_error(imdb_id))
             if movie is None:
                 return omdb_error_response("Incorrect IMDb ID.")
             return JSONResponse(omdb_record(catalog, movie))

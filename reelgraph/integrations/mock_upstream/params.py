@@ -6,18 +6,24 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from reelgraph.integrations.mock_upstream.errors import invalid_page
+from reelgraph.integrations.mock_upstream.errors import invalid_page, invalid_page_value
 from reelgraph.integrations.offline_catalog import DEFAULT_SORT, SORT_FIELDS, IdFilter, OfflineDiscoverQuery
 
 MAX_PAGE = 500
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_INTEGER = re.compile(r"-?[0-9]{1,9}")  # longer is garbage (and int() caps digits)
 
 
-def parse_page(params: Mapping[str, str]) -> int:
+def parse_page(params: Mapping[str, str], *, validation_errors: bool = False) -> int:
+    """The ``page`` parameter; out of 1..500 it is TMDb's 400, or with ``validation_errors`` its 422
+    (which TMDb answers for a number out of range; garbage stays a 400)."""
     raw = params.get("page", "1").strip() or "1"
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+    page = int(raw) if _INTEGER.fullmatch(raw) else None
+    if page is not None and validation_errors and not 1 <= page <= MAX_PAGE:
+        raise invalid_page_value(page)
+    if page is None or not 1 <= page <= MAX_PAGE:
         raise invalid_page()
-    return int(raw)
+    return page
 
 
 def number(params: Mapping[str, str], name: str, kind: Callable[[str], float | int]) -> Any:

@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from reelgraph.integrations.mock_upstream.calls import counted_app, omdb_call_key, reset_calls
 from reelgraph.integrations.mock_upstream.faults import FaultConfig
 from reelgraph.integrations.mock_upstream.omdb_app import create_omdb_app
+from reelgraph.integrations.mock_upstream.quirks import NO_QUIRKS, RealApiQuirks
 from reelgraph.integrations.mock_upstream.tmdb_app import create_tmdb_app
 from reelgraph.integrations.offline_catalog import OfflineCatalog
 
@@ -43,14 +44,15 @@ def create_mock_upstream_app(
     faults: FaultConfig | None = None,
     tmdb_key: str | None = None,
     omdb_key: str | None = None,
+    quirks: RealApiQuirks = NO_QUIRKS,
 ) -> Starlette:
     """TMDb at ``/3``, OMDb at ``/omdb``, call counts at ``GET /__calls`` (``DELETE`` resets).
 
-    Faults apply once, here, in front of both APIs (``/__calls`` is exempt).
+    Faults apply once, here, in front of both APIs (``/__calls`` is exempt); ``quirks`` to both.
     """
     catalog = catalog or OfflineCatalog.load()
-    tmdb = create_tmdb_app(catalog, required_key=tmdb_key)
-    omdb = create_omdb_app(catalog, required_key=omdb_key)
+    tmdb = create_tmdb_app(catalog, required_key=tmdb_key, quirks=quirks)
+    omdb = create_omdb_app(catalog, required_key=omdb_key, quirks=quirks)
     calls: Counter[str] = Counter()
 
     async def call_counts(request: Request) -> JSONResponse:
@@ -89,6 +91,7 @@ def run_mock_upstream(
     seed: int | None = None,
     tmdb_key: str | None = None,
     omdb_key: str | None = None,
+    quirks: RealApiQuirks = NO_QUIRKS,
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info",
 ) -> None:
     """Serve the combined mock upstream with uvicorn until interrupted (blocking)."""
@@ -101,5 +104,5 @@ def run_mock_upstream(
         timeout_rate=timeout_rate,
         seed=seed,
     )
-    app = create_mock_upstream_app(faults=faults, tmdb_key=tmdb_key, omdb_key=omdb_key)
+    app = create_mock_upstream_app(faults=faults, tmdb_key=tmdb_key, omdb_key=omdb_key, quirks=quirks)
     uvicorn.run(app, host=host, port=port, log_level=log_level)

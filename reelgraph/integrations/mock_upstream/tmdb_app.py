@@ -14,9 +14,16 @@ from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from reelgraph.integrations.mock_upstream.calls import counted_app
-from reelgraph.integrations.mock_upstream.errors import TmdbError, invalid_key, not_found, tmdb_error_response
+from reelgraph.integrations.mock_upstream.errors import (
+    TmdbError,
+    invalid_key,
+    missing_query,
+    not_found,
+    tmdb_error_response,
+)
 from reelgraph.integrations.mock_upstream.faults import FaultConfig
 from reelgraph.integrations.mock_upstream.params import parse_discover_query, parse_page, release_year
+from reelgraph.integrations.mock_upstream.quirks import NO_QUIRKS, RealApiQuirks
 from reelgraph.integrations.mock_upstream.tables import CHANGE_KEYS, IMAGE_CONFIGURATION
 from reelgraph.integrations.mock_upstream.tmdb_bodies import TmdbResponses, page_of, paged
 from reelgraph.integrations.offline_catalog import Movie, OfflineCatalog, Person
@@ -53,9 +60,20 @@ def _append_parts(params: Mapping[str, str]) -> list[str]:
 class _TmdbEndpoints:
     """Route handlers of the TMDb app; all state lives in the catalog and ``TmdbResponses``."""
 
-    def __init__(self, catalog: OfflineCatalog) -> None:
+    def __init__(self, catalog: OfflineCatalog, quirks: RealApiQuirks) -> None:
         self.catalog = catalog
-        self.r = TmdbResponses(catalog)
+        self.quirks = quirks
+        self.r = TmdbResponses(catalog, quirks)
+
+    def _page(self, request: Request) -> int:
+        return parse_page(request.query_params, validation_errors=self.quirks.validation_errors)
+
+    def _query(self, request: Request) -> str:
+        """A search's ``query``; TMDb refuses a search without one (422), the plain mock finds nothing."""
+        query = request.query_params.get("query", "")
+        if self.quirks.validation_errors and not query.strip():
+            raise missing_query()
+        return query
 
     def _movie(self, request: Request) -> Movie:
         movie = self.catalog.movie(request.path_params["movie_id"])
@@ -80,51 +98,51 @@ class _TmdbEndpoints:
         window = request.path_params["window"]
         if window not in ("day", "week"):
             raise not_found()
-        page = parse_page(request.query_params)
+        page = self._page(request)
         return JSONResponse(self.r.envelope(self.catalog.trending(window), page, media_type="movie"))
 
     async def popular(self, request: Request) -> JSONResponse:
-        page = parse_page(request.query_params)
+        page = self._page(request)
         return JSONResponse(self.r.envelope(self.catalog.popular(), page))
 
     async def top_rated(self, request: Request) -> JSONResponse:
-        page = parse_page(request.query_params)
+        page = self._page(request)
         return JSONResponse(self.r.envelope(self.catalog.top_rated(), page))
 
     async def now_playing(self, request: Request) -> JSONResponse:
-        page = parse_page(request.query_params)
+        page = self._page(request)
         listing = self.catalog.now_playing()
         dates = {"maximum": listing.maximum, "minimum": listing.minimum}
         return JSONResponse(self.r.envelope(listing.movie_ids, page, dates=dates))
 
     async def upcoming(self, request: Request) -> JSONResponse:
-        page = parse_page(request.query_params)
+        page = self._page(request)
         listing = self.catalog.upcoming()
         dates = {"maximum": listing.maximum, "minimum": listing.minimum}
         return JSONResponse(self.r.envelope(listing.movie_ids, page, dates=dates))
 
     async def discover(self, request: Request) -> JSONResponse:
-        page = parse_page(request.query_params)
+        page = self._page(request)
         query = parse_discover_query(request.query_params)
         return JSONResponse(self.r.envelope(self.catalog.discover(query), page))
 
     async def search_movie(self, request: Request) -> JSONResponse:
         params = request.query_params
-        page = parse_page(params)
-        movies = self.catalog.search_movies(params.get("query", ""), release_year(params))
+        page = self._page(request)
+        movies = self.catalog.search_movies(self._query(request), release_year(params))
         return JSONResponse(self.r.envelope([m.id for m in movies], page))
 
     async def search_person(self, request: Request) -> JSONResponse:
-        page = parse_page(request.query_params)
-        people = self.catalog.search_people(request.query_params.get("query", ""))
-        results = [self.r.person_search_item(p) for p in page_of(people, page)]
-        return JSONResponse(paged(page, len(people), results))
+        page = self._page(request)
+        people = self.catalog.search_people(self._query(request))
+        results = [self.r.person_search_item(p) for p in page_of(people, page, self.r.pages)]
+        return JSONResponse(paged(page, len(people), results, layout=self.r.pages))
 
     async def search_keyword(self, request: Request) -> JSONResponse:
-        page = parse_page(request.query_params)
-        keywords = self.catalog.search_keywords(request.query_params.get("query", ""))
-        results = [{"id": k.id, "name": k.name} for k in page_of(keywords, page)]
-        return JSONResponse(paged(page, len(keywords), results))
+        page = self._page(request)
+        keywords = self.catalog.search_keywords(self._query(request))
+        results = [{"id": k.id, "name": k.name} for k in page_of(keywords, page, self.r.pages)]
+        return JSONResponse(paged(page, len(keywords), results, layout=self.r.pages))
 
     async def movie_details(self, request: Request) -> JSONResponse:
         movie = self._movie(request)
@@ -133,9 +151,8 @@ class _TmdbEndpoints:
 
     async def movie_part(self, request: Request) -> JSONResponse:
         movie = self._movie(request)
-        params = request.query_params
         part = request.path_params.get("part", "watch/providers")
-        page = parse_page(params) if part in ("similar", "recommendations") else 1
+        page = self._page(request) if part in ("similar", "recommendations") else 1
         body = self.r.movie_part(movie, part, page)
         if body is None:
             raise not_found()
@@ -165,10 +182,15 @@ async def _tmdb_error_handler(request: Request, exc: Exception) -> Response:
 
 
 def create_tmdb_app(
-    catalog: OfflineCatalog, faults: FaultConfig | None = None, *, required_key: str | None = None
+    catalog: OfflineCatalog,
+    faults: FaultConfig | None = None,
+    *,
+    required_key: str | None = None,
+    quirks: RealApiQuirks = NO_QUIRKS,
 ) -> Starlette:
-    """TMDb v3 API (paths under ``/3``). With ``required_key`` set, other keys get 401."""
-    api = _TmdbEndpoints(catalog)
+    """TMDb v3 API (paths under ``/3``). With ``required_key`` set, other keys get 401;
+    ``quirks`` turns on real-API behaviours (see ``RealApiQuirks``)."""
+    api = _TmdbEndpoints(catalog, quirks)
     routes = [
         Mount(
             "/3",
