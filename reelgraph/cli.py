@@ -78,10 +78,12 @@ def _create_user(args: argparse.Namespace) -> int:
 
 def _mock_upstream(args: argparse.Namespace) -> int:
     from reelgraph.integrations.mock_upstream import (
+        RealApiQuirks,
         run_mock_upstream,
     )  # lazy: a command loads only what it runs
 
-    run_mock_upstream(args.host, args.port, args.latency_ms, args.error_rate, args.rate_limit)
+    quirks = RealApiQuirks.named(args.quirk or [], omdb_daily_limit=args.omdb_daily_limit)
+    run_mock_upstream(args.host, args.port, args.latency_ms, args.error_rate, args.rate_limit, quirks=quirks)
     return 0
 
 
@@ -94,6 +96,17 @@ def _export_schema(args: argparse.Namespace) -> int:
     else:
         Path(args.output).write_text(text)
     return 0
+
+
+# RealApiQuirks' names, spelled out so that building the parser imports no mock (a test keeps them equal).
+MOCK_QUIRKS = (
+    "all",
+    "variable-pages",
+    "validation-errors",
+    "omdb-unknown-ids",
+    "provider-offers",
+    "unvoted-movies",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -123,6 +136,16 @@ def build_parser() -> argparse.ArgumentParser:
     mock.add_argument("--latency-ms", type=int, default=0)
     mock.add_argument("--error-rate", type=float, default=0.0)
     mock.add_argument("--rate-limit", type=int, default=0, help="requests per second; 0 = unlimited")
+    mock.add_argument(
+        "--quirk",
+        action="append",
+        choices=MOCK_QUIRKS,
+        help="answer as the real API does (repeatable): 19-21-item pages, 422 bodies, OMDb errors "
+        "for unknown ids, ads/free watch offers, movies nobody voted on; 'all' for every one",
+    )
+    mock.add_argument(
+        "--omdb-daily-limit", type=int, default=0, help="OMDb answers 401 after this many requests; 0 = never"
+    )
     mock.set_defaults(func=_mock_upstream)
 
     export = commands.add_parser("export-schema", help="print the GraphQL SDL")
