@@ -11,13 +11,17 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from reelgraph.cli import MOCK_QUIRKS, build_parser
 from reelgraph.integrations.mock_upstream import (
     FaultConfig,
+    RealApiQuirks,
     create_mock_upstream_app,
     create_omdb_app,
     create_tmdb_app,
     reset_calls,
 )
+from reelgraph.integrations.mock_upstream.pages import PageLayout
+from reelgraph.integrations.mock_upstream.quirks import TOGGLES_BY_NAME
 from reelgraph.integrations.offline_catalog import OfflineCatalog
 from reelgraph.text import fold
 
@@ -125,11 +129,14 @@ async def test_movie_details_with_every_append(client: httpx.AsyncClient) -> Non
     assert {"id": 310, "name": "artificial intelligence"} in body["keywords"]["keywords"]
     assert body["external_ids"]["imdb_id"] == "tt0133093"
     assert body["watch/providers"] == {"results": {}}
-    for part in ("similar", "recommendations"):
+    for part, item_keys in (
+        ("similar", LIST_ITEM_KEYS),
+        ("recommendations", {*LIST_ITEM_KEYS, "media_type"}),
+    ):
         envelope = body[part]
         assert set(envelope) == {"page", "results", "total_pages", "total_results"}
         assert 0 < len(envelope["results"]) <= 20
-        assert set(envelope["results"][0]) == LIST_ITEM_KEYS
+        assert set(envelope["results"][0]) == item_keys
     assert {604, 605} <= {m["id"] for m in body["similar"]["results"]}
 
 
@@ -553,3 +560,153 @@ async def test_faulted_calls_are_counted(catalog: OfflineCatalog) -> None:
         statuses = [(await http.get("/3/configuration")).status_code for _ in range(3)]
     assert statuses == [200, 429, 429]
     assert app.state.calls["/3/configuration"] == 3
+
+
+# ----------------------------------------------------------------------------------- real-API quirks
+
+
+@pytest.fixture(scope="module")
+def quirky(catalog: OfflineCatalog) -> Starlette:
+    return create_mock_upstream_app(catalog, quirks=RealApiQuirks.every())
+
+
+@pytest.fixture
+async def quirky_client(quirky: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_for(quirky) as http:
+        yield http
+
+
+@pytest.mark.parametrize("total", [0, 1, 19, 20, 21, 40, 41, 80, 81, 137, 1000])
+def test_variable_pages_hold_every_item_once(total: int) -> None:
+    layout = PageLayout(variable=True)
+    items = list(range(total))
+    pages = [list(layout.slice(items, p)) for p in range(1, layout.total_pages(total) + 1)]
+    assert [i for page in pages for i in page] == items
+    assert all(19 <= len(page) <= 21 for page in pages[:-1]) and (total == 0 or pages[-1])
+    assert not layout.slice(items, len(pages) + 1)
+
+
+async def test_variable_pages_walked_to_the_end(
+    quirky_client: httpx.AsyncClient, client: httpx.AsyncClient
+) -> None:
+    params = {"with_genres": "99"}  # a few hundred documentaries
+    first = await get_json(quirky_client, "/3/discover/movie", {**params, "page": 1})
+    pages = [first] + [
+        await get_json(quirky_client, "/3/discover/movie", {**params, "page": p})
+        for p in range(2, first["total_pages"] + 1)
+    ]
+    sizes = [len(page["results"]) for page in pages]
+    assert sizes[:4] == [21, 20, 19, 20] and all(19 <= n <= 21 for n in sizes[:-1])
+    ids = [m["id"] for page in pages for m in page["results"]]
+    assert len(ids) == len(set(ids)) == first["total_results"]
+    past = await get_json(quirky_client, "/3/discover/movie", {**params, "page": first["total_pages"] + 1})
+    assert past["results"] == []
+    plain = await discover(client, **params)  # 20-item pages
+    assert [m["id"] for m in plain] == ids  # the same list, cut differently
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "error"),
+    [
+        ("/3/movie/popular", {"page": "0"}, "page must be greater than 0"),
+        ("/3/discover/movie", {"page": "501"}, "page must be less than or equal to 500"),
+        ("/3/search/movie", {"query": " "}, "query must be provided"),
+        ("/3/search/person", {}, "query must be provided"),
+    ],
+)
+async def test_validation_errors_are_422_with_an_errors_list(
+    quirky_client: httpx.AsyncClient, path: str, params: dict[str, str], error: str
+) -> None:
+    response = await quirky_client.get(path, params=params)
+    assert response.status_code == 422
+    assert response.json() == {"errors": [error]}
+
+
+async def test_garbage_page_stays_400_with_validation_errors(quirky_client: httpx.AsyncClient) -> None:
+    response = await quirky_client.get("/3/movie/popular", params={"page": "abc"})
+    assert response.status_code == 400 and response.json() == INVALID_PAGE
+
+
+async def test_omdb_unknown_ids_answer_response_false(quirky_client: httpx.AsyncClient) -> None:
+    for imdb_id, error in (
+        ("tt9999998", "Error getting data."),
+        ("tt9999999", "Movie not found!"),
+        ("nonsense", "Incorrect IMDb ID."),
+    ):
+        response = await quirky_client.get("/omdb/", params={"i": imdb_id})
+        assert response.status_code == 200
+        assert response.json() == {"Response": "False", "Error": error}
+    assert (await get_json(quirky_client, "/omdb/", {"i": "tt0133093"}))["Title"] == "The Matrix"
+
+
+async def test_omdb_daily_limit_is_a_401(catalog: OfflineCatalog) -> None:
+    app = create_mock_upstream_app(catalog, omdb_key="k", quirks=RealApiQuirks(omdb_daily_limit=2))
+    async with client_for(app) as http:
+        statuses = [
+            (await http.get("/omdb/", params={"i": "tt0133093", "apikey": "k"})).status_code for _ in range(2)
+        ]
+        over = await http.get("/omdb/", params={"i": "tt0133093", "apikey": "k"})
+        bad_key = await http.get("/omdb/", params={"i": "tt0133093", "apikey": "nope"})
+    assert statuses == [200, 200]
+    assert over.status_code == 401
+    assert over.json() == {"Response": "False", "Error": "Request limit reached!"}
+    assert bad_key.json() == {"Response": "False", "Error": "Invalid API key!"}  # still told apart
+
+
+async def test_provider_offers_include_ads_and_free(quirky_client: httpx.AsyncClient) -> None:
+    body = await get_json(quirky_client, f"/3/movie/{THE_MATRIX}/watch/providers")
+    us = body["results"]["US"]
+    assert us["link"] == f"https://www.themoviedb.org/movie/{THE_MATRIX}/watch?locale=US"
+    assert {p["provider_name"] for p in us["ads"]} == {"Tubi TV", "Pluto TV"}
+    assert [p["provider_id"] for p in us["free"]] == [538]
+    assert set(body["results"]["FR"]) == {"link", "flatrate", "buy"}  # a region lists only its kinds
+    assert set(us["flatrate"][0]) == {"logo_path", "provider_id", "provider_name", "display_priority"}
+    appended = await get_json(
+        quirky_client, f"/3/movie/{THE_MATRIX}", {"append_to_response": "watch/providers"}
+    )
+    assert appended["watch/providers"] == {"results": body["results"]}
+
+
+async def test_unvoted_movies_have_zero_votes(
+    quirky_client: httpx.AsyncClient, catalog: OfflineCatalog
+) -> None:
+    popular = (await get_json(quirky_client, "/3/movie/popular"))["results"]
+    unvoted = [m for m in popular if m["id"] % 10 == 7]
+    assert unvoted and all(m["vote_count"] == 0 and m["vote_average"] == 0 for m in unvoted)
+    voted = next(m for m in popular if m["id"] % 10 != 7)
+    movie = catalog.movie(voted["id"])
+    assert movie is not None and voted["vote_count"] == movie.vote_count > 0
+    details = await get_json(quirky_client, f"/3/movie/{unvoted[0]['id']}")
+    assert details["vote_count"] == 0 and details["vote_average"] == 0
+
+
+async def test_quirks_are_off_by_default(client: httpx.AsyncClient) -> None:
+    sizes = [len((await get_json(client, "/3/movie/popular", {"page": p}))["results"]) for p in (1, 2, 3)]
+    assert sizes == [20, 20, 20]
+    assert (await client.get("/3/search/movie")).status_code == 200
+    assert (await get_json(client, "/omdb/", {"i": "tt9999998"}))["Error"] == "Incorrect IMDb ID."
+    assert (await get_json(client, f"/3/movie/{THE_MATRIX}/watch/providers"))["results"] == {}
+
+
+def test_cli_quirk_flags() -> None:
+    assert set(MOCK_QUIRKS) == {"all", *TOGGLES_BY_NAME}
+    args = build_parser().parse_args(
+        [
+            "mock-upstream",
+            "--quirk",
+            "variable-pages",
+            "--quirk",
+            "provider-offers",
+            "--omdb-daily-limit",
+            "5",
+        ]
+    )
+    assert RealApiQuirks.named(args.quirk, omdb_daily_limit=args.omdb_daily_limit) == RealApiQuirks(
+        variable_pages=True, provider_offers=True, omdb_daily_limit=5
+    )
+    every = build_parser().parse_args(["mock-upstream", "--quirk", "all"])
+    assert RealApiQuirks.named(every.quirk) == RealApiQuirks.every()
+    plain = build_parser().parse_args(["mock-upstream"])
+    assert plain.quirk is None and plain.omdb_daily_limit == 0
+    with pytest.raises(ValueError, match="unknown quirk"):
+        RealApiQuirks.named(["sideways"])
