@@ -52,10 +52,38 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATASETS = REPO_ROOT / ".." / "shared" / "datasets"
 DEFAULT_OUT = REPO_ROOT / "reelgraph" / "integrations" / "catalog_data" / "catalog.json.gz"
 
-CATALOG_FORMAT = 1
-PERSON_ID_BASE = 90_000_000
+CATALOG_FORMAT = 2
+# Catalog-only person ids: the top of the 32-bit range (GraphQL Int, PostgreSQL integer). TMDb numbers
+# people sequentially from 1 and was below 6,000,000 in 2025, so it cannot reach this range.
+PERSON_ID_BASE = 2_000_000_000
 KEYWORD_ID_BASE = 80_000_000
 SIMILAR_PER_MOVIE = 20
+# Billed actors kept per movie (TMDb lists up to 200; the API pages cast 10 at a time).
+CAST_PER_MOVIE = 30
+# Only the leads count for precomputed "similar" movies; a bit part is no likeness.
+SIMILAR_CAST = 10
+# Crew jobs kept: the ones the API names (directors, writers, composers). Department per job as TMDb.
+CREW_JOBS: dict[str, str] = {
+    "Director": "Directing",
+    "Screenplay": "Writing",
+    "Writer": "Writing",
+    "Story": "Writing",
+    "Novel": "Writing",
+    "Author": "Writing",
+    "Characters": "Writing",
+    "Original Story": "Writing",
+    "Book": "Writing",
+    "Screenstory": "Writing",
+    "Theatre Play": "Writing",
+    "Adaptation": "Writing",
+    "Comic Book": "Writing",
+    "Short Story": "Writing",
+    "Teleplay": "Writing",
+    "Co-Writer": "Writing",
+    "Original Music Composer": "Sound",
+    "Music": "Sound",
+    "Composer": "Sound",
+}
 # Keyword/people overlap is a stronger signal than sharing broad genres.
 RARE_FEATURE_WEIGHT = 2.0
 DIRECTOR_WEIGHT = 1.5
@@ -230,8 +258,11 @@ class MovieRecord:
     movielens_id: int | None = None
     sources: list[str] = field(default_factory=list)
     imdb: dict[str, Any] | None = None
-    cast: list[int] = field(default_factory=list)
-    directors: list[int] = field(default_factory=list)
+    # [person id, character ("" when unknown), TMDb billing order], billing order.
+    cast: list[list[Any]] = field(default_factory=list)
+    # [person id, department, job], TMDb order.
+    crew: list[list[Any]] = field(default_factory=list)
+    poster_path: str | None = None
     similar: list[int] = field(default_factory=list)
     # Build-only: MovieLens tags, lowercased, most frequent first.
     tags: list[str] = field(default_factory=list)
@@ -239,6 +270,14 @@ class MovieRecord:
     @property
     def year(self) -> int | None:
         return int(self.release_date[:4]) if self.release_date else None
+
+    @property
+    def cast_ids(self) -> list[int]:
+        return [credit[0] for credit in self.cast]
+
+    @property
+    def director_ids(self) -> list[int]:
+        return list(dict.fromkeys(pid for pid, _, job in self.crew if job == "Director"))
 
     def to_json(self) -> dict[str, Any]:
         """Serialise, leaving out empty optional fields to keep the file small."""
@@ -271,7 +310,8 @@ class MovieRecord:
             "movielens_id": self.movielens_id,
             "imdb": self.imdb,
             "cast": self.cast,
-            "directors": self.directors,
+            "crew": self.crew,
+            "poster_path": self.poster_path,
             "similar": self.similar,
         }
         out.update({k: v for k, v in optional.items() if v not in (None, "", 0, [], {})})
@@ -618,36 +658,199 @@ def join_imdb(movies: dict[int, MovieRecord], rows: list[dict[str, str]]) -> Imd
     return result
 
 
-def build_people(movies: dict[int, MovieRecord], join: ImdbJoin) -> list[dict[str, Any]]:
-    names = sorted(
-        {n for directors, stars in join.people.values() for n in (*directors, *stars)},
-        key=lambda n: (n.casefold(), n),
-    )
-    person_id = {name: PERSON_ID_BASE + rank for rank, name in enumerate(names)}
-    acting: Counter[int] = Counter()
-    directing: Counter[int] = Counter()
-    movie_pops: dict[int, list[float]] = defaultdict(list)
+# ------------------------------------------------------------------------------------------- people
+
+
+@dataclass
+class MovieCredits:
+    """One movie's TMDb credits: what is kept, and every credited name for matching IMDb names."""
+
+    cast: list[list[Any]]
+    crew: list[list[Any]]
+    ids_by_name: dict[str, set[int]]
+
+
+@dataclass(frozen=True)
+class TmdbPerson:
+    name: str
+    known_for_department: str
+    popularity: float | None  # None where the file says NaN
+
+
+@dataclass
+class TmdbCredits:
+    movies: dict[int, MovieCredits]
+    # Every credited person of the extract (kept or not): name and departments, for matching.
+    names: dict[int, str]
+    departments: dict[int, Counter[str]]
+
+
+def load_tmdb_credits(path: Path) -> TmdbCredits:
+    csv.field_size_limit(1 << 30)  # the cast and crew JSON cells are long
+    result = TmdbCredits({}, {}, defaultdict(Counter))
+    with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            movie_id = int(row["movie_id"])
+            cast = sorted(json.loads(row["cast"]), key=lambda c: (c["order"], c["id"]))
+            crew = json.loads(row["crew"])
+            ids_by_name: dict[str, set[int]] = defaultdict(set)
+            for credit in (*cast, *crew):
+                person = int(credit["id"])
+                ids_by_name[fold(credit["name"].strip())].add(person)
+                result.names.setdefault(person, credit["name"].strip())
+                result.departments[person][credit.get("department", "Acting")] += 1
+            film = MovieCredits(
+                cast=[[int(c["id"]), c["character"].strip(), int(c["order"])] for c in cast[:CAST_PER_MOVIE]],
+                crew=[[int(c["id"]), CREW_JOBS[c["job"]], c["job"]] for c in crew if c["job"] in CREW_JOBS],
+                ids_by_name=dict(ids_by_name),
+            )
+            # A film without kept credits counts as uncredited: the IMDb names fill it instead.
+            if film.cast or film.crew:
+                result.movies[movie_id] = film
+    return result
+
+
+def load_tmdb_people(path: Path) -> dict[int, TmdbPerson]:
+    people: dict[int, TmdbPerson] = {}
+    with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            department = row["known_for_department"].strip()
+            popularity = float(row["popularity"] or "nan")
+            people[int(row["id"])] = TmdbPerson(
+                name=row["name"].strip(),
+                known_for_department="" if department in ("", "NaN") else department,
+                popularity=round(popularity, 3) if math.isfinite(popularity) else None,
+            )
+    return people
+
+
+def load_posters(path: Path) -> dict[int, str]:
+    return {int(r["tmdb_id"]): r["poster_path"].strip() for r in read_csv(path) if r["poster_path"].strip()}
+
+
+@dataclass
+class PeopleStats:
+    imdb_names: int = 0
+    matched_by_film: int = 0
+    matched_by_unique_name: int = 0
+    catalog_only: int = 0
+
+
+def _main_department(counts: Counter[str]) -> str:
+    # Ties go to Acting: actor-directors are usually searched for as actors.
+    return max(sorted(counts), key=lambda d: (counts[d], d == "Acting")) if counts else "Acting"
+
+
+def match_imdb_names(
+    join: ImdbJoin, credits: TmdbCredits, tmdb_people: dict[int, TmdbPerson], stats: PeopleStats
+) -> dict[str, int]:
+    """TMDb person ids for the IMDb top 1000 names, catalog ids for the names left over.
+
+    1. By name and film: the name is credited (folded) on the TMDb credits of a film the IMDb row
+       was joined to; the id most often found that way wins.
+    2. By unique name: of the TMDb people (credits and people file) with that folded name, exactly
+       one works in the role's department (Directing for a director, Acting for a star): a credit
+       of the extract in it, or it is their ``known_for_department``.
+    3. Otherwise, for names credited on films without TMDb credits, a catalog id: PERSON_ID_BASE +
+       rank of the name in sorted order. (On films with TMDb credits, those credits win.)
+    """
+    roles: dict[str, set[str]] = defaultdict(set)
+    by_film: dict[str, Counter[int]] = defaultdict(Counter)
+    for movie_id, (directors, stars) in sorted(join.people.items()):
+        film = credits.movies.get(movie_id)
+        for name, role in [*((n, "Directing") for n in directors), *((n, "Acting") for n in stars)]:
+            roles[name].add(role)
+            ids = film.ids_by_name.get(fold(name), set()) if film else set()
+            if len(ids) == 1:
+                by_film[name][next(iter(ids))] += 1
+    ids_by_name: dict[str, set[int]] = defaultdict(set)
+    for person, name in (*credits.names.items(), *((p, t.name) for p, t in tmdb_people.items())):
+        ids_by_name[fold(name)].add(person)
+
+    def works_in(person: int, departments: set[str]) -> bool:
+        known = tmdb_people.get(person)
+        credited = credits.departments.get(person, Counter())
+        return any(credited[d] for d in departments) or (
+            known is not None and known.known_for_department in departments
+        )
+
+    resolved: dict[str, int] = {}
+    for name in sorted(roles):
+        stats.imdb_names += 1
+        if by_film[name]:
+            resolved[name] = min(by_film[name], key=lambda p: (-by_film[name][p], p))
+            stats.matched_by_film += 1
+            continue
+        fitting = [p for p in sorted(ids_by_name.get(fold(name), ())) if works_in(p, roles[name])]
+        if len(fitting) == 1:
+            resolved[name] = fitting[0]
+            stats.matched_by_unique_name += 1
+    uncredited = {
+        n
+        for movie_id, (directors, stars) in join.people.items()
+        if movie_id not in credits.movies
+        for n in (*directors, *stars)
+    }
+    leftover = sorted(uncredited - set(resolved), key=lambda n: (n.casefold(), n))
+    for rank, name in enumerate(leftover):
+        resolved[name] = PERSON_ID_BASE + rank
+    stats.catalog_only = len(leftover)
+    return resolved
+
+
+def assign_credits(
+    movies: dict[int, MovieRecord], credits: TmdbCredits, join: ImdbJoin, person_id: dict[str, int]
+) -> None:
+    """TMDb credits where the extract has them, else the IMDb director and stars."""
+    for movie_id, film in credits.movies.items():
+        if movie_id in movies:
+            movies[movie_id].cast, movies[movie_id].crew = film.cast, film.crew
     for movie_id, (directors, stars) in sorted(join.people.items()):
         movie = movies[movie_id]
-        movie.directors = [person_id[n] for n in directors]
-        movie.cast = [person_id[n] for n in stars]
-        for pid in movie.directors:
-            directing[pid] += 1
-        for pid in movie.cast:
-            acting[pid] += 1
-        for pid in dict.fromkeys([*movie.directors, *movie.cast]):
+        if movie_id in credits.movies:
+            continue
+        movie.cast = [[person_id[name], "", order] for order, name in enumerate(stars)]
+        movie.crew = [[person_id[name], "Directing", "Director"] for name in directors]
+
+
+def build_people(
+    movies: dict[int, MovieRecord],
+    credits: TmdbCredits,
+    tmdb_people: dict[int, TmdbPerson],
+    imdb_ids: dict[str, int],
+) -> list[dict[str, Any]]:
+    """Everyone with a kept credit. Name, department and popularity from the TMDb people file when
+    it has the person; otherwise the credited name, the department most credited (cast = Acting).
+    Popularity where the file has none (absent or NaN) is a stand-in: the mean popularity of their
+    movies times the median ratio of person to movie popularity among the people the file has."""
+    imdb_names = {pid: name for name, pid in imdb_ids.items()}
+    departments: dict[int, Counter[str]] = defaultdict(Counter)
+    movie_pops: dict[int, list[float]] = defaultdict(list)
+    for movie in sorted(movies.values(), key=lambda m: m.id):
+        for pid in movie.cast_ids:
+            departments[pid]["Acting"] += 1
+        for pid, department, _ in movie.crew:
+            departments[pid][department] += 1
+        for pid in dict.fromkeys([*movie.cast_ids, *(c[0] for c in movie.crew)]):
             movie_pops[pid].append(movie.popularity)
+    mean_pop = {pid: sum(pops) / len(pops) for pid, pops in movie_pops.items()}
+    known_pops = {pid: p.popularity for pid, p in tmdb_people.items() if p.popularity is not None}
+    ratios = sorted(
+        known_pops[pid] / mean_pop[pid] for pid in mean_pop if pid in known_pops and mean_pop[pid] > 0
+    )
+    ratio = ratios[len(ratios) // 2] if ratios else 1.0
     people = []
-    for name in names:
-        pid = person_id[name]
+    for pid in sorted(movie_pops):
+        known = tmdb_people.get(pid)
+        # Credits of the TMDb extract know more about a person than the kept credits do.
+        counts = credits.departments.get(pid) or departments[pid]
         people.append(
             {
                 "id": pid,
-                "name": name,
-                # Ties go to Acting: actor-directors are usually searched for as actors.
-                "known_for_department": "Directing" if directing[pid] > acting[pid] else "Acting",
-                # Offline stand-in for TMDb's person popularity: mean popularity of their movies.
-                "popularity": round(sum(movie_pops[pid]) / len(movie_pops[pid]), 3),
+                "name": known.name if known else credits.names.get(pid) or imdb_names[pid],
+                "known_for_department": (known.known_for_department if known else "")
+                or _main_department(counts),
+                "popularity": known_pops.get(pid, round(mean_pop[pid] * ratio, 3)),
             }
         )
     return people
@@ -695,8 +898,8 @@ def compute_similar(movies: dict[int, MovieRecord]) -> None:
     features: dict[int, dict[str, float]] = {}
     for m in ordered:
         raw: dict[str, float] = {f"k{k}": 1.0 for k in m.keyword_ids}
-        raw.update({f"p{p}": 1.0 for p in m.cast})
-        raw.update({f"p{p}": DIRECTOR_WEIGHT for p in m.directors})
+        raw.update({f"p{p}": 1.0 for p in m.cast_ids[:SIMILAR_CAST]})
+        raw.update({f"p{p}": DIRECTOR_WEIGHT for p in m.director_ids})
         features[m.id] = raw
     feature_df = Counter(f for raw in features.values() for f in raw)
     postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
@@ -741,16 +944,19 @@ def compute_similar(movies: dict[int, MovieRecord]) -> None:
 
 ATTRIBUTION = """# Offline catalog: data sources and terms
 
-`catalog.json.gz` is derived from three public datasets. It is shipped for development, tests,
+`catalog.json.gz` is derived from four public datasets. It is shipped for development, tests,
 demos and research only, under the terms below.
 
 ## TMDb
 
 This product uses the TMDB API but is not endorsed or certified by TMDB.
 
-Movie data (titles, overviews, taglines, genres, keywords, popularity and votes, budgets and
-revenues, production data) comes from a public extract of The Movie Database (TMDb),
-https://www.themoviedb.org/. TMDb movie, genre and keyword ids are TMDb's own.
+Movie data (titles, overviews, taglines, release dates, genres, keywords, popularity and votes,
+budgets and revenues, production data), credits (cast with characters and billing order; directors,
+writers and composers) and people (names, departments, popularity) come from the public "TMDB 5000"
+extract of The Movie Database (TMDb), https://www.themoviedb.org/; poster paths are the ones TMDb
+served in 2025 (the images themselves are TMDb's, at https://image.tmdb.org/). TMDb movie, person,
+genre and keyword ids are TMDb's own.
 
 ## MovieLens
 
@@ -777,9 +983,11 @@ and do not endorse it.
 
 ## Offline-only ids
 
-- Person ids >= 90,000,000 are offline-only: the sources have no TMDb person ids, so people from the
-  IMDb top 1000 extract are numbered 90,000,000 + their rank in name order. They do not exist on
-  TMDb and change when the source data changes.
+- Person ids >= 2,000,000,000 are offline-only: people of the IMDb top 1000 extract whose name
+  matches no TMDb person (neither on the TMDb credits of one of their films nor as a unique TMDb
+  name in their department) are numbered 2,000,000,000 + their rank in name order. TMDb numbers
+  people sequentially and was below 6,000,000 in 2025, so these never collide with TMDb ids; they
+  change when the source data changes. Every other person id is TMDb's own.
 - Keyword ids >= 80,000,000 are offline-only: they number MovieLens tags that are not TMDb keywords.
 """
 
@@ -794,14 +1002,23 @@ def write_catalog(path: Path, document: dict[str, Any]) -> int:
 
 
 def build(datasets: Path, out: Path) -> dict[str, Any]:
-    tmdb_csv = datasets / "tmdb-movies-3000" / "tmdb_5000_movies_first3000.csv"
+    tmdb_folder = datasets / "tmdb-5000"
+    tmdb_csv = tmdb_folder / "tmdb_5000_movies.csv"
     movies = load_tmdb(tmdb_csv)
     keyword_names = load_tmdb_keywords(tmdb_csv)
     ml = load_movielens(datasets / "movielens-latest-small")
     merge_stats = merge_movielens(movies, ml)
     tag_keywords = assign_tag_keywords(movies, keyword_names)
     join = join_imdb(movies, read_csv(datasets / "imdb-top-1000" / "imdb_top_1000.csv"))
-    people = build_people(movies, join)
+    credits = load_tmdb_credits(tmdb_folder / "tmdb_5000_credits.csv.gz")
+    tmdb_people = load_tmdb_people(tmdb_folder / "tmdb_people.csv.gz")
+    people_stats = PeopleStats()
+    imdb_ids = match_imdb_names(join, credits, tmdb_people, people_stats)
+    assign_credits(movies, credits, join, imdb_ids)
+    people = build_people(movies, credits, tmdb_people, imdb_ids)
+    posters = load_posters(tmdb_folder / "poster_paths.csv")
+    for movie in movies.values():
+        movie.poster_path = posters.get(movie.id)
     compute_similar(movies)
 
     used_keywords = sorted({k for m in movies.values() for k in m.keyword_ids})
@@ -823,12 +1040,21 @@ def build(datasets: Path, out: Path) -> dict[str, Any]:
         "movies_movielens_only": merge_stats.get("movielens_only", 0),
         "tmdb_movielens_overlap": merge_stats.get("overlap", 0),
         "people": len(people),
+        "people_in_tmdb_people_file": sum(1 for p in people if p["id"] in tmdb_people),
+        "imdb_names": people_stats.imdb_names,
+        "imdb_names_matched_by_film": people_stats.matched_by_film,
+        "imdb_names_matched_by_unique_name": people_stats.matched_by_unique_name,
+        "imdb_names_catalog_only": people_stats.catalog_only,
+        "movies_with_poster": sum(1 for m in movies.values() if m.poster_path),
+        "movies_with_full_release_date": sum(
+            1 for m in movies.values() if m.release_date and m.date_precision == "day"
+        ),
         "keywords": len(used_keywords),
         "tag_keywords": tag_keywords,
         "movies_with_overview": sum(1 for m in movies.values() if m.overview),
         "movies_with_imdb_rating": sum(1 for m in movies.values() if m.imdb),
         "movies_with_imdb_id": sum(1 for m in movies.values() if m.imdb_id),
-        "movies_with_credits": sum(1 for m in movies.values() if m.cast or m.directors),
+        "movies_with_credits": sum(1 for m in movies.values() if m.cast or m.crew),
         "imdb_top1000_matched": join.matched,
         "imdb_top1000_unmatched": len(join.unmatched),
         "imdb_top1000_loose_title_matches": join.loose_matches,

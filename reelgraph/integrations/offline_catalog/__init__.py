@@ -1,13 +1,16 @@
 """Read-only access to reelgraph's bundled offline movie catalog.
 
-The catalog (``catalog_data/catalog.json.gz``) is built by ``scripts/build_catalog.py`` from the TMDb
-3,000-movie extract, MovieLens ml-latest-small and the IMDb top 1000 extract; see
-``catalog_data/ATTRIBUTION.md`` for sources and terms. Movie, genre and most keyword ids are real TMDb
-ids. Person ids >= 90,000,000 and keyword ids >= 80,000,000 are offline-only: the sources have no TMDb
-person ids, and MovieLens tags have no TMDb keyword ids.
+The catalog (``catalog_data/catalog.json.gz``) is built by ``scripts/build_catalog.py`` from the
+TMDB 5000 extract (movies, credits, people, poster paths), MovieLens ml-latest-small and the IMDb top
+1000 extract; see ``catalog_data/ATTRIBUTION.md`` for sources and terms. Movie, person, genre and
+most keyword ids are real TMDb ids. Person ids >= 2,000,000,000 (IMDb top 1000 names that match no
+TMDb person) and keyword ids >= 80,000,000 (MovieLens tags) are offline-only.
 
 Things the data cannot give, and what the catalog does instead:
 
+* Credits (up to 30 billed actors with characters; directors, writers and composers) are TMDb's
+  for the TMDB 5000 movies; other movies have at most the IMDb top 1000 director and four stars,
+  without characters. Posters exist for the movies TMDb's 2025 poster list covers.
 * MovieLens-only movies know only their release year: ``release_date`` is ``YYYY-01-01`` and
   ``date_precision`` is ``"year"``; their ``original_language`` is ``""``; their ``vote_count`` and
   ``vote_average`` come from MovieLens ratings (so vote counts are much smaller than TMDb's).
@@ -32,6 +35,8 @@ from reelgraph.integrations.offline_catalog.discover import (
 from reelgraph.integrations.offline_catalog.records import (
     OFFLINE_KEYWORD_ID_MIN,
     OFFLINE_PERSON_ID_MIN,
+    CastCredit,
+    CrewCredit,
     Movie,
     Person,
 )
@@ -42,6 +47,8 @@ __all__ = [
     "OFFLINE_PERSON_ID_MIN",
     "SORT_FIELDS",
     "TOP_RATED_MIN_VOTES",
+    "CastCredit",
+    "CrewCredit",
     "IdFilter",
     "Movie",
     "OfflineCatalog",

@@ -63,15 +63,19 @@ class OfflineCatalog:
         by_keyword: dict[int, set[int]] = defaultdict(set)
         by_cast: dict[int, list[int]] = defaultdict(list)
         by_crew: dict[int, list[int]] = defaultdict(list)
+        by_director: dict[int, list[int]] = defaultdict(list)
         for m in base:
             for g in m.genre_ids:
                 by_genre[g].add(m.id)
             for k in m.keyword_ids:
                 by_keyword[k].add(m.id)
-            for p in m.cast_ids:
+            for p in dict.fromkeys(m.cast_ids):
                 by_cast[p].append(m.id)
-            for p in m.director_ids:
+            # TMDb's with_crew matches any crew job.
+            for p in dict.fromkeys(c.person_id for c in m.crew):
                 by_crew[p].append(m.id)
+            for p in m.director_ids:
+                by_director[p].append(m.id)
         self._by_genre = {k: frozenset(v) for k, v in by_genre.items()}
         self._by_keyword = {k: frozenset(v) for k, v in by_keyword.items()}
         self._by_cast = {k: frozenset(v) for k, v in by_cast.items()}
@@ -87,7 +91,8 @@ class OfflineCatalog:
                 known_for_department=p["known_for_department"],
                 popularity=float(p["popularity"]),
                 cast_movie_ids=tuple(by_cast.get(p["id"], ())),
-                directed_movie_ids=tuple(by_crew.get(p["id"], ())),
+                directed_movie_ids=tuple(by_director.get(p["id"], ())),
+                crew_movie_ids=tuple(by_crew.get(p["id"], ())),
             )
             for p in document["people"]
         }
@@ -241,7 +246,7 @@ class OfflineCatalog:
         return tuple(sorted(self.similar(movie_id), key=self._position(DEFAULT_SORT).__getitem__))
 
     def person_movies(self, person_id: int) -> tuple[int, ...]:
-        """Movies the person acted in or directed, by popularity."""
+        """Movies the person acted in or was crew of, by popularity."""
         return self.discover(OfflineDiscoverQuery(with_people=IdFilter.all_of(person_id)))
 
     def discover(self, query: OfflineDiscoverQuery) -> tuple[int, ...]:

@@ -8,7 +8,9 @@ from typing import Any, Literal, NamedTuple, TypedDict
 
 from reelgraph.text import is_french
 
-OFFLINE_PERSON_ID_MIN = 90_000_000
+# Catalog-only person ids (IMDb top 1000 names that match no TMDb person): the top of the 32-bit
+# range, far above TMDb's sequential ids. Every lower person id is TMDb's own.
+OFFLINE_PERSON_ID_MIN = 2_000_000_000
 OFFLINE_KEYWORD_ID_MIN = 80_000_000
 
 
@@ -65,6 +67,20 @@ class ImdbInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class CastCredit:
+    person_id: int
+    character: str  # "" when the source does not say, as TMDb
+    order: int  # TMDb billing order
+
+
+@dataclass(frozen=True, slots=True)
+class CrewCredit:
+    person_id: int
+    department: str
+    job: str
+
+
+@dataclass(frozen=True, slots=True)
 class Movie:
     id: int
     title: str
@@ -92,8 +108,11 @@ class Movie:
     movielens_id: int | None
     sources: tuple[str, ...]
     imdb: ImdbInfo | None
-    cast_ids: tuple[int, ...]  # billing order
-    director_ids: tuple[int, ...]
+    cast: tuple[CastCredit, ...]  # billing order
+    crew: tuple[CrewCredit, ...]  # directors, writers, composers; one credit per job
+    poster_path: str | None  # TMDb's own image path
+    cast_ids: tuple[int, ...]  # of ``cast``, billing order
+    director_ids: tuple[int, ...]  # of ``crew`` with job "Director", once each
     similar_ids: tuple[int, ...]  # best first, precomputed by the build
 
     @property
@@ -109,10 +128,11 @@ class Person:
     popularity: float
     cast_movie_ids: tuple[int, ...] = ()  # by popularity, best first
     directed_movie_ids: tuple[int, ...] = ()
+    crew_movie_ids: tuple[int, ...] = ()  # any kept crew job, directing included
 
     @property
     def movie_ids(self) -> tuple[int, ...]:
-        return tuple(dict.fromkeys((*self.cast_movie_ids, *self.directed_movie_ids)))
+        return tuple(dict.fromkeys((*self.cast_movie_ids, *self.crew_movie_ids)))
 
 
 class DatedList(NamedTuple):
@@ -126,6 +146,8 @@ class DatedList(NamedTuple):
 def movie_from_json(raw: Mapping[str, Any]) -> Movie:
     """One movie of the catalog document; missing optional fields get their empty value."""
     imdb = raw.get("imdb")
+    cast = tuple(CastCredit(pid, character, order) for pid, character, order in raw.get("cast", ()))
+    crew = tuple(CrewCredit(pid, department, job) for pid, department, job in raw.get("crew", ()))
     return Movie(
         id=raw["id"],
         title=raw["title"],
@@ -153,7 +175,10 @@ def movie_from_json(raw: Mapping[str, Any]) -> Movie:
         movielens_id=raw.get("movielens_id"),
         sources=tuple(raw.get("sources", ())),
         imdb=ImdbInfo(**imdb) if imdb else None,
-        cast_ids=tuple(raw.get("cast", ())),
-        director_ids=tuple(raw.get("directors", ())),
+        cast=cast,
+        crew=crew,
+        poster_path=raw.get("poster_path"),
+        cast_ids=tuple(c.person_id for c in cast),
+        director_ids=tuple(dict.fromkeys(c.person_id for c in crew if c.job == "Director")),
         similar_ids=tuple(raw.get("similar", ())),
     )
