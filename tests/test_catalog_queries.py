@@ -138,13 +138,22 @@ async def test_movie_with_every_field(gql: GraphQLClient) -> None:
     ]
     keanu = movie["cast"][0]["person"]
     assert keanu["id"] == str(GlobalID("Person", str(keanu["tmdbId"])))
-    assert [d["name"] for d in movie["directors"]] == ["Lana Wachowski", "Lilly Wachowski"]
-    assert {(c["job"], c["department"]) for c in movie["crew"]} == {("Director", "Directing")}
-    assert {c["person"]["tmdbId"] for c in movie["crew"]} == {d["tmdbId"] for d in movie["directors"]}
+    assert [d["name"] for d in movie["directors"]] == ["Lilly Wachowski", "Lana Wachowski"]
+    assert {(c["job"], c["department"]) for c in movie["crew"]} == {
+        ("Director", "Directing"),
+        ("Writer", "Writing"),
+        ("Original Music Composer", "Sound"),
+    }
+    directing = {c["person"]["tmdbId"] for c in movie["crew"] if c["job"] == "Director"}
+    assert directing == {d["tmdbId"] for d in movie["directors"]}
     assert len(movie["directorsOnly"]) == 2  # job names match case-insensitively
     assert movie["nobody"] == []
-    # The offline data has no images, videos or providers: null and empty, never an error.
-    assert movie["posterUrl"] is None and movie["small"] is None and movie["original"] is None
+    # Besides posters, the offline data has no images, videos or providers: null and empty, no error.
+    # TMDb's own poster path (poster_paths.csv), on TMDb's image host.
+    poster = "/p96dm7sCMn4VYAStA6siNz30G1r.jpg"
+    assert movie["posterUrl"] == f"https://image.tmdb.org/t/p/w342{poster}"
+    assert movie["small"] == f"https://image.tmdb.org/t/p/w185{poster}"
+    assert movie["original"] == f"https://image.tmdb.org/t/p/original{poster}"
     assert movie["backdropUrl"] is None
     assert movie["videos"] == [] and movie["trailer"] is None
     assert movie["watchProviders"] is None and movie["frWatch"] is None
@@ -444,7 +453,7 @@ async def test_search_movies_and_people(gql: GraphQLClient) -> None:
     assert titles[0] == "The Matrix"
     assert {"The Matrix Reloaded", "The Matrix Revolutions"} <= set(titles)
 
-    mixed = (await gql(SEARCH, {"q": "jackson", "first": 20}))["data"]["search"]
+    mixed = (await gql(SEARCH, {"q": "jackson", "first": 100}))["data"]["search"]
     kinds = {e["node"]["__typename"] for e in mixed["edges"]}
     assert kinds == {"Movie", "Person"}
     names = [e["node"].get("name") or e["node"]["title"] for e in mixed["edges"]]

@@ -6,20 +6,27 @@ field it selects (the same rule as clients/js/scripts/operations.mjs)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from graphql import (
     GraphQLSchema,
     OperationDefinitionNode,
+    OperationType,
     build_schema,
     coerce_input_value,
     is_non_null_type,
     parse,
+    print_ast,
     type_from_ast,
     validate,
 )
 from graphql.language import FieldNode
+from strawberry.relay import GlobalID
+
+from tests.helpers import GraphQLClient, register
 
 ROOT = Path(__file__).resolve().parent.parent
 OPERATIONS = ROOT / "examples" / "operations"
@@ -127,3 +134,81 @@ def test_pending_operations_follow_the_contract() -> None:
         assert not validate(full, parse(path.read_text())), path.name
         # Live exactly when today's schema has every root field it selects.
         assert (path in LIVE) == is_served(SCHEMA, path)
+
+
+# ------------------------------------------------------------------ README examples, run offline
+
+README = ROOT / "README.md"
+# Catalog mutations among the README examples (the others need tokens or ids the reader fills in).
+README_MUTATIONS = {"chat", "updatePreferences"}
+# Root fields whose lists may be empty for a fresh account; every other list must have items.
+ACCOUNT_FIELDS = {"viewer", "analytics", "users"}
+
+
+def readme_examples() -> list[OperationDefinitionNode]:
+    """The operations of the ```graphql blocks from "## The API" on, one per example."""
+    text = README.read_text(encoding="utf-8")
+    api = text[text.index("## The API") :]
+    blocks = re.findall(r"```graphql\n(.*?)```", api, flags=re.DOTALL)
+    operations = [
+        node
+        for block in blocks
+        for node in parse(block).definitions
+        if isinstance(node, OperationDefinitionNode)
+    ]
+    return [
+        op
+        for op in operations
+        if op.operation is OperationType.QUERY
+        or (
+            op.operation is OperationType.MUTATION
+            and _root_fields(op) <= README_MUTATIONS
+            and not _has_placeholder(op)
+        )
+    ]
+
+
+def _root_fields(operation: OperationDefinitionNode) -> set[str]:
+    return {node.name.value for node in operation.selection_set.selections if isinstance(node, FieldNode)}
+
+
+def _has_placeholder(operation: OperationDefinitionNode) -> bool:
+    return "..." in print_ast(operation).replace("... on", "")
+
+
+README_EXAMPLES = readme_examples()
+
+
+def test_readme_examples_are_found() -> None:
+    fields = set().union(*map(_root_fields, README_EXAMPLES))
+    assert {
+        "trending",
+        "discover",
+        "movie",
+        "person",
+        "search",
+        "genres",
+        "chat",
+        "updatePreferences",
+    } <= fields
+
+
+@pytest.mark.parametrize("operation", README_EXAMPLES, ids=lambda op: " ".join(sorted(_root_fields(op))))
+async def test_readme_example_returns_data_offline(
+    operation: OperationDefinitionNode, gql: GraphQLClient, app: Any
+) -> None:
+    session = await register(gql)
+    await app.state.services.admin.assign_role(int(GlobalID.from_id(session["user"]["id"]).node_id), "ADMIN")
+    body = await gql(print_ast(operation), token=session["accessToken"])
+    assert "errors" not in body, body["errors"]
+    for field, value in body["data"].items():
+        assert value is not None, field
+        if field in ACCOUNT_FIELDS:
+            continue
+        items = (
+            value.get("nodes", value.get("edges", value.get("movies"))) if isinstance(value, dict) else value
+        )
+        if isinstance(items, list):
+            assert items, f"{field}: no items"
+        if isinstance(value, dict) and "errors" in value:
+            assert value["errors"] == [], value["errors"]

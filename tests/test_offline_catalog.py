@@ -78,9 +78,16 @@ def test_the_matrix_merges_all_three_sources(catalog: OfflineCatalog) -> None:
     assert matrix.imdb is not None and matrix.imdb.rating == 8.7 and matrix.imdb.votes == 1_676_426
     cast = [p.name for p in catalog.people(matrix.cast_ids)]
     directors = [p.name for p in catalog.people(matrix.director_ids)]
-    # The IMDb extract lists Lilly Wachowski as "Star1"; the build moves her to the directors.
-    assert cast[0] == "Keanu Reeves"
-    assert directors == ["Lana Wachowski", "Lilly Wachowski"]
+    # TMDb's credits: billed cast with characters, directors in TMDb's crew order.
+    assert cast[:3] == ["Keanu Reeves", "Laurence Fishburne", "Carrie-Anne Moss"]
+    assert matrix.cast[0].character == 'Thomas "Neo" Anderson' and matrix.cast[0].order == 0
+    assert directors == ["Lilly Wachowski", "Lana Wachowski"]
+    assert {(c.job, c.department) for c in matrix.crew} == {
+        ("Director", "Directing"),
+        ("Writer", "Writing"),
+        ("Original Music Composer", "Sound"),
+    }
+    assert matrix.poster_path == "/p96dm7sCMn4VYAStA6siNz30G1r.jpg"
     assert "artificial intelligence" in [k.name for k in catalog.keywords_of(matrix)]
 
 
@@ -105,13 +112,17 @@ def test_lookups_by_imdb_id(catalog: OfflineCatalog) -> None:
     assert catalog.movie_by_imdb_id("TT0133093") == catalog.movie(THE_MATRIX)
     assert catalog.movie_by_imdb_id("tt0000000") is None
     assert catalog.movie(-1) is None
-    assert catalog.person(1) is None
+    assert catalog.person(-1) is None
 
 
 def test_offline_only_id_ranges(catalog: OfflineCatalog) -> None:
     matrix = catalog.movie(THE_MATRIX)
     assert matrix is not None
-    assert all(pid >= OFFLINE_PERSON_ID_MIN for pid in (*matrix.cast_ids, *matrix.director_ids))
+    # Person ids are TMDb's (Keanu Reeves is 6384 as on TMDb) ...
+    assert matrix.cast_ids[0] == 6384
+    assert all(pid < OFFLINE_PERSON_ID_MIN for pid in (*matrix.cast_ids, *matrix.director_ids))
+    # ... except IMDb top 1000 names that match no TMDb person, numbered far above TMDb's range.
+    assert catalog.search_people("Charles Chaplin")[0].id >= OFFLINE_PERSON_ID_MIN
     # Movies without TMDb keywords get MovieLens tags as keywords, in the offline range.
     tag_keywords = catalog.search_keywords("atmospheric")
     assert any(k.id >= OFFLINE_KEYWORD_ID_MIN and k.offline_only for k in tag_keywords)
@@ -220,7 +231,8 @@ def test_discover_with_people_returns_only_their_movies(catalog: OfflineCatalog)
     person = catalog.person(nolan)
     assert person is not None
     assert set(found) == set(person.movie_ids) and len(found) >= 5
-    assert all(nolan in (*m.cast_ids, *m.director_ids) for m in movies(catalog, found))
+    credited = [{*m.cast_ids, *(c.person_id for c in m.crew)} for m in movies(catalog, found)]
+    assert all(nolan in people for people in credited)
 
 
 def test_discover_with_cast_vs_with_crew(catalog: OfflineCatalog) -> None:
@@ -229,7 +241,7 @@ def test_discover_with_cast_vs_with_crew(catalog: OfflineCatalog) -> None:
     directed = catalog.discover(DiscoverQuery(with_crew=IdFilter.all_of(eastwood)))
     assert acted and directed and set(acted) != set(directed)
     assert all(eastwood in m.cast_ids for m in movies(catalog, acted))
-    assert all(eastwood in m.director_ids for m in movies(catalog, directed))
+    assert all(eastwood in {c.person_id for c in m.crew} for m in movies(catalog, directed))
     either = catalog.discover(DiscoverQuery(with_people=IdFilter.all_of(eastwood)))
     assert set(either) == set(acted) | set(directed)
 
