@@ -4,8 +4,8 @@ Usage::
 
     python scripts/build_catalog.py [--datasets DIR] [--out FILE]
 
-Inputs (see ``../shared/datasets/README.md``): the TMDb 3,000-movie extract, MovieLens
-``ml-latest-small`` and the "IMDb top 1000" extract. Output: one gzip'd JSON document that
+Inputs (see ``../shared/datasets/README.md``): the TMDB 5000 extract (``tmdb-5000/``: movies,
+credits, people, poster paths), MovieLens ``ml-latest-small`` and the "IMDb top 1000" extract. Output: one gzip'd JSON document that
 ``reelgraph.integrations.offline_catalog`` loads, plus ``ATTRIBUTION.md`` next to it. The output is
 deterministic: same input, byte-identical file (sorted keys, gzip mtime 0, no timestamps).
 
@@ -19,17 +19,28 @@ How the sources are merged:
   ``date_precision: "year"`` (MovieLens only knows the year), ``vote_count`` is the number of
   MovieLens ratings, ``vote_average`` the mean rating x 2, and ``popularity`` is
   ``scale * ratings ** exponent``, a log-log least-squares fit of TMDb popularity against MovieLens
-  rating count on the ~2,600 movies both sources share (about ``10 * ratings ** 0.33``), so the two
+  rating count on the ~3,500 movies both sources share (about ``7 * ratings ** 0.41``), so the two
   scales line up. ``original_language`` is unknown for them and left empty.
 * IMDb top 1000 rows are joined by normalised title + year (exact year, then +-1 year, then a
   year-less movie) and add rating, votes, metascore, certificate, gross, director and stars.
-* People come only from IMDb top 1000 (directors and Star1-4). The data has no TMDb person ids, so
-  each person gets an offline-only id: 90,000,000 + rank of the name in sorted order. Two people
-  with the same name are therefore one person.
+* Credits of the TMDB 5000 movies are TMDb's, with TMDb person ids: the first CAST_PER_MOVIE (30)
+  billed actors with character and billing order, and the crew jobs in CREW_JOBS (directors,
+  writers, composers) with TMDb's department. Other movies joined to IMDb top 1000 get its director
+  and Star1-4 as credits (no characters); their names get TMDb ids by name and film, then by a name
+  unique in the role's department (``match_imdb_names``).
+* Catalog-only person ids: the IMDb top 1000 names that match no TMDb person are numbered
+  PERSON_ID_BASE (2,000,000,000) + rank of the name in sorted order; two such people with the same
+  name are one person. TMDb numbers people sequentially from 1 (below 6,000,000 in 2025), so the
+  range never collides with TMDb's, and it stays inside a 32-bit integer (GraphQL ``Int``,
+  PostgreSQL ``integer``). Every other person id is TMDb's own.
+* People are everyone with a kept credit: name, ``known_for_department`` and popularity from
+  ``tmdb_people.csv.gz`` when it has them, else derived (``build_people``).
+* Posters: ``poster_path`` from ``poster_paths.csv`` (TMDb's own paths) for the catalog's movies.
 * MovieLens tags that are not already TMDb keyword names get offline-only keyword ids
   80,000,000 + rank in sorted order.
 * Each movie gets up to 20 precomputed "similar" movies: IDF-weighted cosine over genres plus twice
-  the IDF-weighted cosine over keywords and people, ties broken by popularity.
+  the IDF-weighted cosine over keywords and people (directors and the first SIMILAR_CAST billed
+  actors), ties broken by popularity.
 """
 
 from __future__ import annotations
