@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry import relay
 
-from reelgraph.errors import BadUserInput
+from reelgraph.schema import ids
 from reelgraph.schema.accounts.types import Role, User, UserConnection, UserPayload
 from reelgraph.schema.context import Info
 from reelgraph.schema.errors import OkPayload, user_errors
 
 
-def user_pk(global_id: relay.GlobalID | str, argument: str = "userId") -> int:
+def user_pk(global_id: str, argument: str = "userId") -> int:
     """The database id inside a User global id; BAD_USER_INPUT for anything else."""
-    try:
-        parsed = global_id if isinstance(global_id, relay.GlobalID) else relay.GlobalID.from_id(global_id)
-    except Exception as exc:  # GlobalIDValueError and decoding errors alike
-        raise BadUserInput(f"'{argument}' is not a valid id.", field=argument) from exc
-    if parsed.type_name != "User" or not parsed.node_id.isdigit():
-        raise BadUserInput(f"'{argument}' is not a user id.", field=argument)
-    return int(parsed.node_id)
+    return ids.row_argument(global_id, "User", argument)
 
 
 async def users(

@@ -6,25 +6,16 @@ import asyncio
 from collections.abc import AsyncGenerator
 
 import strawberry
-from strawberry import relay
 
-from reelgraph.errors import BadUserInput
+from reelgraph.schema import ids
 from reelgraph.schema.catalog.types import Movie
 from reelgraph.schema.chat.types import ChatDelta, ChatFilters, ChatIntent, ChatPayload, ChatSession
 from reelgraph.schema.context import Info
 from reelgraph.schema.errors import user_errors
 
 
-def session_pk(global_id: strawberry.ID | None) -> str | None:
-    if global_id is None:
-        return None
-    try:
-        parsed = relay.GlobalID.from_id(global_id)
-    except Exception as exc:
-        raise BadUserInput("'sessionId' is not a valid id.", field="sessionId") from exc
-    if parsed.type_name != "ChatSession":
-        raise BadUserInput("'sessionId' is not a chat session id.", field="sessionId")
-    return parsed.node_id
+def session_pk(global_id: strawberry.ID | None, argument: str = "sessionId") -> str | None:
+    return None if global_id is None else ids.session_argument(global_id, argument)
 
 
 @user_errors(ChatPayload)

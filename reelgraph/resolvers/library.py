@@ -4,9 +4,8 @@ createReview, updateReview, deleteReview, trackView: each one transaction in Lib
 from __future__ import annotations
 
 import strawberry
-from strawberry import relay
 
-from reelgraph.errors import BadUserInput
+from reelgraph.schema import ids
 from reelgraph.schema.catalog.types import Movie
 from reelgraph.schema.context import Info
 from reelgraph.schema.errors import OkPayload, user_errors
@@ -25,13 +24,7 @@ from reelgraph.schema.library.types import (
 
 
 def review_pk(global_id: strawberry.ID) -> int:
-    try:
-        parsed = relay.GlobalID.from_id(global_id)
-    except Exception as exc:
-        raise BadUserInput("'id' is not a valid id.", field="id") from exc
-    if parsed.type_name != "Review" or not parsed.node_id.isdigit():
-        raise BadUserInput("'id' is not a review id.", field="id")
-    return int(parsed.node_id)
+    return ids.row_argument(global_id, "Review", "id")
 
 
 async def _movie_after_change(info: Info, movie_id: int) -> Movie:

@@ -12,6 +12,7 @@ import strawberry
 from strawberry import relay
 
 from reelgraph.persistence.models import UserRow
+from reelgraph.schema import ids
 from reelgraph.schema.context import Info
 from reelgraph.schema.errors import UserError
 from reelgraph.schema.pagination import Connection
@@ -112,6 +113,7 @@ class User(relay.Node):
             after,
             lambda position, limit: pages.interactions(self.user_id, wanted, position, limit),
             library.Interaction.from_row,
+            owner=(self.user_id, wanted),
         )
         return connection
 
@@ -126,6 +128,7 @@ class User(relay.Node):
             after,
             lambda position, limit: pages.ratings(self.user_id, position, limit),
             library.Rating.from_row,
+            owner=self.user_id,
         )
         return connection
 
@@ -140,6 +143,7 @@ class User(relay.Node):
             after,
             lambda position, limit: pages.reviews_by(self.user_id, position, limit),
             library.Review.from_row,
+            owner=("user", self.user_id),
         )
         return connection
 
@@ -154,6 +158,7 @@ class User(relay.Node):
             after,
             lambda position, limit: pages.watch_history(self.user_id, position, limit),
             library.WatchEvent.from_row,
+            owner=self.user_id,
         )
         return connection
 
@@ -165,7 +170,7 @@ class User(relay.Node):
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
         # Reading another user by id is open (reviews show authors); private fields stay hidden.
-        rows = await info.context.loaders.user.load_many([int(i) if i.isdigit() else 0 for i in node_ids])
+        rows = await ids.load_by_keys(node_ids, ids.row_key, info.context.loaders.user.load_many)
         return [cls.from_row(row) if row else None for row in rows]
 
 

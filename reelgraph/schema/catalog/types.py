@@ -15,6 +15,7 @@ import strawberry
 from strawberry import relay
 
 from reelgraph.integrations.tmdb import image_url
+from reelgraph.schema import ids
 from reelgraph.schema.context import Info
 from reelgraph.schema.pagination import or_default, page_size
 from reelgraph.services.movie_lists import ListPage
@@ -90,9 +91,8 @@ class Genre(TmdbNode):
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
         language = await info.context.language(None)
         names = await info.context.loaders.genre_names.load(language)
-        return [
-            cls.of(int(i), names, language) if i.isdigit() and int(i) in names else None for i in node_ids
-        ]
+        keys = [ids.row_key(node_id) for node_id in node_ids]
+        return [cls.of(key, names, language) if key is not None and key in names else None for key in keys]
 
 
 @strawberry.type
@@ -225,8 +225,11 @@ class Person(TmdbNode):
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
         language = await info.context.language(None)
-        ids = [int(i) if i.isdigit() else 0 for i in node_ids]
-        found = await info.context.loaders.person.load_many([(i, language) for i in ids])
+        found = await ids.load_by_keys(
+            node_ids,
+            ids.row_key,
+            lambda keys: info.context.loaders.person.load_many([(k, language) for k in keys]),
+        )
         return [cls.from_tmdb(data, language, details=True) if data else None for data in found]
 
 
@@ -466,6 +469,7 @@ class Movie(TmdbNode):
             lambda position, limit: pages.reviews_of(self.tmdb_id, position, limit),
             Review.from_row,
             default_first=10,
+            owner=("movie", self.tmdb_id),
         )
         return connection
 
@@ -494,8 +498,11 @@ class Movie(TmdbNode):
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
         language = await info.context.language(None)
-        ids = [int(i) if i.isdigit() else 0 for i in node_ids]
-        found = await info.context.loaders.movie.load_many([(i, language) for i in ids])
+        found = await ids.load_by_keys(
+            node_ids,
+            ids.row_key,
+            lambda keys: info.context.loaders.movie.load_many([(k, language) for k in keys]),
+        )
         return [cls.from_tmdb(data, language) if data else None for data in found]
 
 

@@ -12,6 +12,7 @@ from strawberry import relay
 
 from reelgraph.chat.filters import ChatFilterState
 from reelgraph.persistence.models import ChatMessageRow, ChatSessionRow
+from reelgraph.schema import ids
 from reelgraph.schema.catalog.inputs import MovieSort
 from reelgraph.schema.catalog.types import Genre, Movie, Person
 from reelgraph.schema.context import Info
@@ -118,7 +119,10 @@ class ChatSession(relay.Node):
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
         viewer = await info.context.viewer()
         language = await info.context.language(None)
-        found = await info.context.services.chat.find_many(list(node_ids), viewer.id if viewer else None)
+        viewer_id = viewer.id if viewer else None
+        found = await ids.load_by_keys(
+            node_ids, ids.session_key, lambda keys: info.context.services.chat.find_many(keys, viewer_id)
+        )
         sessions: list[ChatSession | None] = []
         for stored in found:
             if stored is None:

@@ -12,6 +12,7 @@ from strawberry import relay
 
 from reelgraph.errors import BadUserInput
 from reelgraph.persistence.models import InteractionRow, RatingRow, ReviewRow, WatchEventRow
+from reelgraph.schema import ids
 from reelgraph.schema.accounts.types import User
 from reelgraph.schema.catalog.types import Genre, Movie, Person
 from reelgraph.schema.context import Info
@@ -26,10 +27,6 @@ class InteractionKind(Enum):
     NOT_INTERESTED = "NOT_INTERESTED"
     LIKED = "LIKED"
     FAVORITE = "FAVORITE"
-
-
-def _node_ids(node_ids: Iterable[str]) -> list[int]:
-    return [int(i) if i.isdigit() else 0 for i in node_ids]
 
 
 @strawberry.type
@@ -54,7 +51,7 @@ class Interaction(relay.Node):
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
         # Private like the rest of a library: the owner and admins only.
         viewer = await info.context.viewer()
-        rows = await info.context.loaders.interaction.load_many(_node_ids(node_ids))
+        rows = await ids.load_by_keys(node_ids, ids.row_key, info.context.loaders.interaction.load_many)
         return [
             cls.from_row(row) if row and viewer and viewer.is_owner_or_admin(row.user_id) else None
             for row in rows
@@ -112,7 +109,7 @@ class Review(relay.Node):
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
-        rows = await info.context.loaders.review.load_many(_node_ids(node_ids))
+        rows = await ids.load_by_keys(node_ids, ids.row_key, info.context.loaders.review.load_many)
         return [cls.from_row(row) if row else None for row in rows]
 
 
