@@ -1,7 +1,12 @@
-"""Opaque, tamper-evident cursors and the shared PageInfo type."""
+"""Opaque, tamper-evident cursors and the shared PageInfo type.
+
+A database-row cursor names its kind of list and the list's owner (the user whose ratings, the
+movie whose reviews, the filter): a cursor of Ann's ratings is refused on Bob's.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -12,7 +17,7 @@ from reelgraph import cursors
 from reelgraph.errors import BadUserInput
 
 MAX_PAGE_SIZE = 100
-_PREFIX = "rg1:"
+_PREFIX = "rg2:"
 
 __all__ = [
     "MAX_PAGE_SIZE",
@@ -76,30 +81,41 @@ class Connection(Generic[NodeT]):
         fetch: Callable[[int | None, int], Awaitable[tuple[Sequence[RowT], int]]],
         wrap: Callable[[RowT], NodeT],
         default_first: int = 20,
+        owner: object = None,
     ) -> Any:
         """A page of database rows by id: `fetch(position, limit)` returns rows past the cursor's
-        position and the total; one more row than asked tells whether there is a next page."""
+        position and the total; one more row than asked tells whether there is a next page.
+        `owner` is what else picks the rows (a user id, a movie id, a filter): cursors are bound to it."""
         limit = page_size(first, default_first)
-        position = decode_cursor(after, kind)
+        position = decode_cursor(after, kind, owner=owner)
         rows, total = await fetch(position, limit + 1)
-        pairs = [(encode_cursor(kind, row.id or 0), wrap(row)) for row in rows[:limit]]
+        pairs = [(encode_cursor(kind, row.id or 0, owner), wrap(row)) for row in rows[:limit]]
         return cls.of(pairs, len(rows) > limit, position is not None, total)
 
 
-def encode_cursor(kind: str, value: int) -> str:
-    return cursors.sign(f"{_PREFIX}{kind}:{value}".encode())
+def _list_prefix(kind: str, owner: object) -> str:
+    # A short hash: the owner may be a filter of any length, and stays unreadable in the cursor.
+    scope = hashlib.blake2b(repr(owner).encode(), digest_size=6).hexdigest()
+    return f"{_PREFIX}{kind}:{scope}:"
 
 
-def decode_cursor(cursor: str | None, kind: str, argument: str = "after") -> int | None:
-    """The position a cursor of `kind` stands for; BAD_USER_INPUT when it is not one of ours."""
+def encode_cursor(kind: str, value: int, owner: object = None) -> str:
+    return cursors.sign(f"{_list_prefix(kind, owner)}{value}".encode())
+
+
+def decode_cursor(cursor: str | None, kind: str, argument: str = "after", owner: object = None) -> int | None:
+    """The position a cursor of `kind` and `owner` stands for; BAD_USER_INPUT when it is not one
+    of ours or belongs to another list."""
     if cursor is None:
         return None
     payload = cursors.verify(cursor)
     text = payload.decode(errors="replace") if payload is not None else ""
-    prefix = f"{_PREFIX}{kind}:"
-    if not text.startswith(prefix) or not text[len(prefix) :].isdigit():
+    prefix = _list_prefix(kind, owner)
+    position = text[len(prefix) :]
+    # [0-9] only, as str.isdigit() also accepts Unicode digits.
+    if not text.startswith(prefix) or not position.isascii() or not position.isdigit():
         raise BadUserInput(f"Invalid cursor in '{argument}'.", field=argument)
-    return int(text[len(prefix) :])
+    return int(position)
 
 
 def or_default(value: int | None, default: int) -> int:

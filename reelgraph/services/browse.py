@@ -14,7 +14,7 @@ from reelgraph.loaders import RequestLoaders
 from reelgraph.movie_filter import MovieFilterSpec
 from reelgraph.services import discovery
 from reelgraph.services.catalog import CatalogService, ListSource
-from reelgraph.services.movie_lists import Item, KeepFilter, ListPage, MovieLists, PageFetcher
+from reelgraph.services.movie_lists import Item, KeepFilter, ListPage, MovieLists, PageFetcher, list_identity
 from reelgraph.services.recommendations import RecommendationService
 from reelgraph.tmdb_payloads import genre_dicts, imdb_id_of
 
@@ -51,6 +51,7 @@ class BrowseService:
     async def _page(
         self,
         loaders: RequestLoaders,
+        list_id: str,
         fetch: PageFetcher,
         first: int,
         after: str | None,
@@ -60,7 +61,7 @@ class BrowseService:
     ) -> ListPage:
         keep = discovery.combine(keep, await hidden_filter(loaders, include_hidden))
         kwargs: dict[str, Any] = {"max_upstream_pages": max_upstream_pages} if max_upstream_pages else {}
-        return await self._lists.page(fetch, first, after, keep=keep, **kwargs)
+        return await self._lists.page(fetch, first, after, keep=keep, list_id=list_id, **kwargs)
 
     async def trending(
         self,
@@ -71,8 +72,9 @@ class BrowseService:
         include_hidden: bool,
         language: str,
     ) -> ListPage:
-        fetch = self._catalog.page_fetcher(ListSource("trending", (window,)), language)
-        return await self._page(loaders, fetch, first, after, include_hidden)
+        source = ListSource("trending", (window,))
+        fetch = self._catalog.page_fetcher(source, language)
+        return await self._page(loaders, list_identity(source), fetch, first, after, include_hidden)
 
     async def movie_list(
         self,
@@ -84,8 +86,9 @@ class BrowseService:
         include_hidden: bool,
         language: str,
     ) -> ListPage:
-        fetch = self._catalog.page_fetcher(ListSource("list", (kind, region)), language)
-        return await self._page(loaders, fetch, first, after, include_hidden)
+        source = ListSource("list", (kind, region))
+        fetch = self._catalog.page_fetcher(source, language)
+        return await self._page(loaders, list_identity(source), fetch, first, after, include_hidden)
 
     async def discover(
         self,
@@ -117,7 +120,9 @@ class BrowseService:
         if sort == "IMDB_RATING_DESC":
             fetch = discovery.imdb_sorted(fetch, scores_of)
         bound = discovery.IMDB_FILTER_MAX_UPSTREAM_PAGES if spec.needs_imdb else None
-        return await self._page(loaders, fetch, first, after, include_hidden, keep, bound)
+        # The filter and the sort choose what is kept and in which order: part of the list's identity.
+        list_id = list_identity(source, sort, spec)
+        return await self._page(loaders, list_id, fetch, first, after, include_hidden, keep, bound)
 
     async def genre_movies(
         self,
@@ -142,7 +147,8 @@ class BrowseService:
         details: dict[str, Any],
     ) -> list[Item]:
         """TMDb's similar or recommended movies; page 1 came with the details (no extra call)."""
-        upstream = self._catalog.page_fetcher(ListSource(kind, (movie_id,)), language)
+        source = ListSource(kind, (movie_id,))
+        upstream = self._catalog.page_fetcher(source, language)
         embedded = details.get(kind)
 
         async def fetch(page: int) -> dict[str, Any]:
@@ -154,7 +160,7 @@ class BrowseService:
                 }
             return await upstream(page)
 
-        page = await self._page(loaders, fetch, first, None, include_hidden)
+        page = await self._page(loaders, list_identity(source), fetch, first, None, include_hidden)
         return page.items
 
     async def recommended(
@@ -214,8 +220,12 @@ class BrowseService:
         self, loaders: RequestLoaders, text: str, first: int, after: str | None, language: str
     ) -> ListPage:
         """Movies and people in one list, most popular first; each item has its media_type."""
-        movies = self._catalog.page_fetcher(ListSource("search_movies", (text, None)), language)
-        people = self._catalog.page_fetcher(ListSource("search_people", (text,)), language)
+        movie_source, people_source = (
+            ListSource("search_movies", (text, None)),
+            ListSource("search_people", (text,)),
+        )
+        movies = self._catalog.page_fetcher(movie_source, language)
+        people = self._catalog.page_fetcher(people_source, language)
 
         async def merged(page: int) -> dict[str, Any]:
             found_movies, found_people = await asyncio.gather(movies(page), people(page))
@@ -231,7 +241,10 @@ class BrowseService:
             }
 
         keep = await hidden_filter(loaders, False)
-        return await self._lists.page(merged, first, after, keep=keep, page_size=SEARCH_PAGE_SIZE)
+        list_id = list_identity(movie_source, people_source)
+        return await self._lists.page(
+            merged, first, after, keep=keep, page_size=SEARCH_PAGE_SIZE, list_id=list_id
+        )
 
 
 def _with_genre_names(item: Item, names: dict[int, str]) -> Item:

@@ -1,12 +1,14 @@
 """Cursor pagination over upstream movie lists: refill, filtering, and no repeats across pages.
 
-A cursor holds the upstream position of the next item and a key to the "already served" map kept
-in the shared cache. When the upstream shifts between two pages (new trending entries push others
-down), items served on earlier pages are skipped instead of repeated.
+A cursor holds the list it belongs to, the upstream position of the next item and a key to the
+"already served" map kept in the shared cache. When the upstream shifts between two pages (new
+trending entries push others down), items served on earlier pages are skipped instead of repeated.
+A cursor of one list (trending) is refused by every other (discover, another window or filter).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Awaitable, Callable
@@ -29,18 +31,28 @@ PageFetcher = Callable[[int], Awaitable[dict[str, Any]]]
 KeepFilter = Callable[[list[Item]], Awaitable[list[bool]]]
 
 
+def list_identity(*parts: object) -> str:
+    """A short, stable name for a list made of `parts` (its sources, sort and filter).
+
+    Parts are dataclasses, tuples and plain values, whose repr is the same in every replica.
+    """
+    return hashlib.blake2b(repr(parts).encode(), digest_size=8).hexdigest()
+
+
 @dataclass(frozen=True)
 class ListCursor:
+    list_id: str
     offset: int
     seen_key: str | None = None
 
     def encode(self) -> str:
-        return cursors.sign(
-            b"rgl1" + json.dumps({"o": self.offset, "s": self.seen_key}, separators=(",", ":")).encode()
-        )
+        fields = {"l": self.list_id, "o": self.offset, "s": self.seen_key}
+        return cursors.sign(b"rgl1" + json.dumps(fields, separators=(",", ":")).encode())
 
     @classmethod
-    def decode(cls, cursor: str | None) -> ListCursor | None:
+    def decode(cls, cursor: str | None, list_id: str) -> ListCursor | None:
+        """The position in list `list_id` a cursor stands for; BAD_USER_INPUT when it is not one
+        of ours or belongs to another list."""
         if cursor is None:
             return None
         invalid = BadUserInput("Invalid cursor in 'after'.", field="after")
@@ -51,14 +63,16 @@ class ListCursor:
             data = json.loads(raw[4:])
         except (ValueError, UnicodeDecodeError) as exc:
             raise invalid from exc
-        offset, seen = (data.get("o"), data.get("s")) if isinstance(data, dict) else (None, None)
+        if not isinstance(data, dict) or data.get("l") != list_id:
+            raise invalid
+        offset, seen = data.get("o"), data.get("s")
         if (
             not isinstance(offset, int)
             or offset < 0
             or not (seen is None or (isinstance(seen, str) and len(seen) == 32))
         ):
             raise invalid
-        return cls(offset=offset, seen_key=seen)
+        return cls(list_id=list_id, offset=offset, seen_key=seen)
 
 
 @dataclass
@@ -88,8 +102,11 @@ class MovieLists:
         keep: KeepFilter | None = None,
         page_size: int = UPSTREAM_PAGE_SIZE,
         max_upstream_pages: int = MAX_UPSTREAM_PAGES,
+        *,
+        list_id: str,
     ) -> ListPage:
-        cursor = ListCursor.decode(after) or ListCursor(0)
+        """A page of the list `list_id` (see list_identity), read from `fetch`."""
+        cursor = ListCursor.decode(after, list_id) or ListCursor(list_id, 0)
         served_before = await self._load_seen(cursor)
         offset = cursor.offset
         collected: list[tuple[Item, int]] = []
@@ -122,8 +139,8 @@ class MovieLists:
         seen_key = await self._save_seen(served_before, collected) if collected else cursor.seen_key
         return ListPage(
             items=[item for item, _ in collected],
-            cursors=[ListCursor(position + 1, seen_key).encode() for _, position in collected],
-            end_cursor=ListCursor(offset, seen_key).encode()
+            cursors=[ListCursor(list_id, position + 1, seen_key).encode() for _, position in collected],
+            end_cursor=ListCursor(list_id, offset, seen_key).encode()
             if collected or offset > cursor.offset
             else after,
             has_next_page=not exhausted,
