@@ -6,9 +6,8 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
-from strawberry.dataloader import DataLoader
-
 from reelgraph.loaders.catalog_reader import CatalogReader
+from reelgraph.loaders.shared import SharedDataLoader
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -39,7 +38,7 @@ def _bounded(
     return load
 
 
-class MovieByIdLoader(DataLoader[EntityKey, Details | None]):
+class MovieByIdLoader(SharedDataLoader[EntityKey, Details | None]):
     """Movie details with credits, videos, keywords, ids and providers; None when TMDb has none."""
 
     def __init__(self, reader: CatalogReader) -> None:
@@ -49,7 +48,7 @@ class MovieByIdLoader(DataLoader[EntityKey, Details | None]):
         super().__init__(load_fn=_bounded(one))
 
 
-class PersonByIdLoader(DataLoader[EntityKey, Details | None]):
+class PersonByIdLoader(SharedDataLoader[EntityKey, Details | None]):
     def __init__(self, reader: CatalogReader) -> None:
         async def one(key: EntityKey) -> Details | None:
             return await reader.person(*key)
@@ -57,7 +56,7 @@ class PersonByIdLoader(DataLoader[EntityKey, Details | None]):
         super().__init__(load_fn=_bounded(one))
 
 
-class ScoresByImdbIdLoader(DataLoader[ScoresKey, Details | None]):
+class ScoresByImdbIdLoader(SharedDataLoader[ScoresKey, Details | None]):
     """OMDb scores; one batch reads the shared cache and the mirror once for every movie in it."""
 
     def __init__(self, reader: CatalogReader) -> None:
@@ -67,6 +66,6 @@ class ScoresByImdbIdLoader(DataLoader[ScoresKey, Details | None]):
         super().__init__(load_fn=load)
 
 
-class GenreNamesByLanguageLoader(DataLoader[str, dict[int, str]]):
+class GenreNamesByLanguageLoader(SharedDataLoader[str, dict[int, str]]):
     def __init__(self, reader: CatalogReader) -> None:
         super().__init__(load_fn=_bounded(reader.genre_names))

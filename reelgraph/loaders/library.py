@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from strawberry.dataloader import DataLoader
 
+from reelgraph.loaders.shared import SharedDataLoader
 from reelgraph.persistence import library as repo
 
 ViewerId = Callable[[], Awaitable[int | None]]
 Sessions = async_sessionmaker[AsyncSession]
 
 
-class ViewerInteractionsByMovieLoader(DataLoader[int, list[str]]):
+class ViewerInteractionsByMovieLoader(SharedDataLoader[int, list[str]]):
     """The signed-in viewer's interaction kinds per movie; empty when anonymous."""
 
     def __init__(self, sessions: Sessions, viewer_id: ViewerId) -> None:
@@ -28,7 +28,7 @@ class ViewerInteractionsByMovieLoader(DataLoader[int, list[str]]):
         super().__init__(load_fn=load)
 
 
-class ViewerRatingByMovieLoader(DataLoader[int, float | None]):
+class ViewerRatingByMovieLoader(SharedDataLoader[int, float | None]):
     def __init__(self, sessions: Sessions, viewer_id: ViewerId) -> None:
         async def load(movie_ids: Sequence[int]) -> list[float | None]:
             user_id = await viewer_id()
@@ -41,7 +41,7 @@ class ViewerRatingByMovieLoader(DataLoader[int, float | None]):
         super().__init__(load_fn=load)
 
 
-class AverageRatingByMovieLoader(DataLoader[int, float | None]):
+class AverageRatingByMovieLoader(SharedDataLoader[int, float | None]):
     def __init__(self, sessions: Sessions) -> None:
         async def load(movie_ids: Sequence[int]) -> list[float | None]:
             async with sessions() as session:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from strawberry.dataloader import DataLoader
 
+from reelgraph.loaders.shared import SharedDataLoader
 from reelgraph.persistence import library as library_repo
 from reelgraph.persistence import users as repo
 from reelgraph.persistence.models import InteractionRow, ReviewRow, UserRow
@@ -14,7 +14,7 @@ from reelgraph.persistence.models import InteractionRow, ReviewRow, UserRow
 Sessions = async_sessionmaker[AsyncSession]
 
 
-class RolesByUserLoader(DataLoader[int, list[str]]):
+class RolesByUserLoader(SharedDataLoader[int, list[str]]):
     def __init__(self, sessions: Sessions) -> None:
         async def load(user_ids: Sequence[int]) -> list[list[str]]:
             async with sessions() as session:
@@ -24,7 +24,7 @@ class RolesByUserLoader(DataLoader[int, list[str]]):
         super().__init__(load_fn=load)
 
 
-class UserByIdLoader(DataLoader[int, UserRow | None]):
+class UserByIdLoader(SharedDataLoader[int, UserRow | None]):
     def __init__(self, sessions: Sessions) -> None:
         async def load(user_ids: Sequence[int]) -> list[UserRow | None]:
             async with sessions() as session:
@@ -34,7 +34,7 @@ class UserByIdLoader(DataLoader[int, UserRow | None]):
         super().__init__(load_fn=load)
 
 
-class ReviewByIdLoader(DataLoader[int, ReviewRow | None]):
+class ReviewByIdLoader(SharedDataLoader[int, ReviewRow | None]):
     def __init__(self, sessions: Sessions) -> None:
         async def load(review_ids: Sequence[int]) -> list[ReviewRow | None]:
             async with sessions() as session:
@@ -44,7 +44,7 @@ class ReviewByIdLoader(DataLoader[int, ReviewRow | None]):
         super().__init__(load_fn=load)
 
 
-class InteractionByIdLoader(DataLoader[int, InteractionRow | None]):
+class InteractionByIdLoader(SharedDataLoader[int, InteractionRow | None]):
     def __init__(self, sessions: Sessions) -> None:
         async def load(interaction_ids: Sequence[int]) -> list[InteractionRow | None]:
             async with sessions() as session:
