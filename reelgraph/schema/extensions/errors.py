@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 
 from graphql import GraphQLError
@@ -10,13 +11,27 @@ from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from reelgraph.errors import ApiError, ErrorCode
+from reelgraph.observability.context import current_request_id
 
 log = logging.getLogger("reelgraph.errors")
+
+MASKED_MESSAGE = "Internal server error."
+# graphql-core appends its suggestions last: " Did you mean 'a', 'b', or 'c'?"
+_SUGGESTIONS = re.compile(r" Did you mean .*\?$", re.DOTALL)
+
+
+def _is_masked(error: GraphQLError) -> bool:
+    return error.message == MASKED_MESSAGE and (error.extensions or {}).get("code") == (
+        ErrorCode.INTERNAL_SERVER_ERROR.value
+    )
 
 
 def _code_for(error: GraphQLError) -> str | None:
     """The code an error already deserves, or None when it is unexpected (and must be masked)."""
     original = error.original_error
+    # Schema.process_errors and CodedErrors both see most errors: the first one masked and logged it.
+    if _is_masked(error):
+        return ErrorCode.INTERNAL_SERVER_ERROR.value
     if isinstance(original, ApiError):
         return original.code.value
     if original is None:
@@ -33,14 +48,25 @@ def _code_for(error: GraphQLError) -> str | None:
     return None
 
 
-MASKED_MESSAGE = "Internal server error."
-
-
 def mask_unexpected(error: GraphQLError) -> None:
-    """Logs an unexpected error and rewrites it in place as a bare INTERNAL_SERVER_ERROR."""
-    log.error("unexpected error at %s", error.path, exc_info=error.original_error or error)
+    """Logs an unexpected error (once, with its traceback and the request id) and rewrites it in
+    place as a bare INTERNAL_SERVER_ERROR."""
+    # The log formatters add the request id too; on the record, every handler has it.
+    log.error(
+        "unexpected error at %s",
+        error.path,
+        exc_info=error.original_error or error,
+        extra={"request_id": current_request_id()},
+    )
     error.message = MASKED_MESSAGE
     error.extensions = {"code": ErrorCode.INTERNAL_SERVER_ERROR.value}
+
+
+def hide_suggestions(error: GraphQLError) -> None:
+    """Drops graphql-core's "Did you mean ...?" from its own messages: with introspection off, the
+    suggestions would still spell out the schema's fields, arguments, types and enum values."""
+    if not isinstance(error.original_error, ApiError):  # ours never suggest; graphql-core's may
+        error.message = _SUGGESTIONS.sub("", error.message)
 
 
 class CodedErrors(MaskErrors):
