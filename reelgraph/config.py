@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import secrets
+import zlib
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -15,6 +18,26 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # A production secret shorter than this is refused: HS256 keys should carry >= 256 bits.
 MIN_SECRET_LENGTH = 32
+# And one that is long but not random: a Shannon estimate under this (hex carries 4 bits a
+# character, and 64 random hex digits measure 3.4 at worst), or that zlib shrinks by a quarter
+# (repeats of a short pattern; random text does not compress).
+MIN_SECRET_BITS_PER_CHAR = 3.3
+MIN_SECRET_COMPRESSED_RATIO = 0.75
+
+
+def secret_weakness(secret: str) -> str | None:
+    """Why a production secret is refused (too short, too few distinct characters, repetitive),
+    or None when it looks random. Catches careless secrets, not every guessable one."""
+    if len(secret) < MIN_SECRET_LENGTH:
+        return f"must be at least {MIN_SECRET_LENGTH} characters"
+    counts = Counter(secret)
+    bits = sum(n / len(secret) * math.log2(len(secret) / n) for n in counts.values())
+    if bits < MIN_SECRET_BITS_PER_CHAR:
+        return f"has too little entropy ({bits:.1f} bits per character, {len(counts)} distinct)"
+    data = secret.encode()
+    if len(zlib.compress(data, 9)) < MIN_SECRET_COMPRESSED_RATIO * len(data):
+        return "repeats itself"
+    return None
 
 
 class ConfigError(RuntimeError):
@@ -162,9 +185,11 @@ class Settings(BaseSettings):
     def resolved_jwt_secret(self) -> str:
         """The signing secret; in development a missing one is generated once and kept beside the DB."""
         if self.jwt_secret:
-            if self.is_production and len(self.jwt_secret) < MIN_SECRET_LENGTH:
+            weakness = secret_weakness(self.jwt_secret) if self.is_production else None
+            if weakness is not None:
                 raise ConfigError(
-                    f"REELGRAPH_JWT_SECRET must be at least {MIN_SECRET_LENGTH} characters in production."
+                    f"REELGRAPH_JWT_SECRET {weakness}: in production it must be random "
+                    f"(at least {MIN_SECRET_LENGTH} characters, e.g. `openssl rand -hex 32`)."
                 )
             return self.jwt_secret
         if self.is_production:
