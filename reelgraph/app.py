@@ -16,7 +16,7 @@ from starlette.staticfiles import StaticFiles
 from reelgraph.admission import AdmissionControl
 from reelgraph.config import Settings, get_settings
 from reelgraph.graphiql import STATIC_DIR, STATIC_PATH
-from reelgraph.http import BodySizeLimit, GraphQLView, health, ready
+from reelgraph.http import BodySizeLimit, ErrorGuard, GraphQLView, health, ready
 from reelgraph.mail import Mailer
 from reelgraph.observability import install_observability
 from reelgraph.schema.root import build_schema
@@ -95,4 +95,6 @@ def create_app(
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     install_observability(app, settings)  # request ids, access log, metrics, GET /metrics
+    # Added last, so outermost: whatever escapes (observability included) leaves as a JSON 500.
+    app.add_middleware(ErrorGuard)
     return app

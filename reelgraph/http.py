@@ -3,22 +3,30 @@
 from __future__ import annotations
 
 import json
+import logging
+import re
+from contextlib import suppress
 from typing import Any
 
+import numpy as np
 from cross_web import HTTPException
-from sqlalchemy import text
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLRequestData
+from strawberry.types.unset import UnsetType
 
 from reelgraph.apq import PersistedQueries, PersistedQueryError
 from reelgraph.caching.responses import ResponseCache
 from reelgraph.caching.shared_cache import cache_ready
 from reelgraph.errors import ErrorCode
 from reelgraph.graphiql import CONTENT_SECURITY_POLICY, graphiql_page
+from reelgraph.observability.context import new_request_id, request_id_var, sane_request_id
+from reelgraph.persistence.migrate import applied_revisions, head_revisions
 from reelgraph.schema.context import Context
+from reelgraph.schema.extensions.hostile_strings import RefusedCharacter, find_refused, refused_in_request
 from reelgraph.services.container import Services
 from reelgraph.throttling.request_limits import caller_key, client_ip, rate_limits, retry_after_message
 
@@ -37,6 +45,43 @@ def error_response(
     return JSONResponse(body, status)
 
 
+log = logging.getLogger(__name__)
+
+MAX_JSON_DEPTH = 64
+# A JSON string, possessive so that the scan stays linear on unterminated strings and escapes.
+_JSON_STRING = re.compile(r'"(?:[^"\\]++|\\.)*+"?', re.DOTALL)
+_NOT_BRACKET = bytes(set(range(256)) - set(b"[]{}"))
+_BRACKET_STEP = bytes.maketrans(b"[]{}", b"\x01\xff\x01\xff")  # +1 and -1 as int8
+
+
+class JSONTooDeep(json.JSONDecodeError):
+    """A JSON document nested deeper than MAX_JSON_DEPTH (a JSONDecodeError, so that WebSocket
+    handlers treat it as the bad message it is)."""
+
+
+def nesting_exceeds(text: str, limit: int) -> bool:
+    """Whether JSON text nests arrays and objects more than `limit` deep; linear, no recursion.
+
+    json.loads recurses once per level and runs out of stack near 1,000 (a RecursionError, which
+    nothing expects), so the depth is measured on the text first: strings removed, the brackets
+    left become +1 / -1, and the deepest point is their running sum's maximum (numpy: ~20 ms for
+    a megabyte of brackets, a tenth of what json.loads takes to read one).
+    """
+    if text.count("[") + text.count("{") <= limit:  # the usual request: nothing to measure
+        return False
+    outside_strings = _JSON_STRING.sub("", text).encode("utf-8", "surrogatepass")
+    steps = outside_strings.translate(_BRACKET_STEP, _NOT_BRACKET)
+    return bool(steps) and int(np.frombuffer(steps, np.int8).cumsum(dtype=np.int64).max()) > limit
+
+
+def error_500(request_id: str | None) -> Response:
+    response = error_response(500, "Internal server error.", ErrorCode.INTERNAL_SERVER_ERROR)
+    response.headers["cache-control"] = "no-store"
+    if request_id:
+        response.headers["x-request-id"] = request_id
+    return response
+
+
 class GraphQLView(GraphQL[Context, None]):
     _persisted: PersistedQueries | None = None
     _persisted_services: Services | None = None
@@ -52,6 +97,8 @@ class GraphQLView(GraphQL[Context, None]):
             response = error_response(exc.status_code, exc.reason)
         except BodyTooLarge as exc:
             response = error_response(413, str(exc))
+        except RefusedCharacter as exc:  # as a refused variable value would be
+            response = error_response(200, exc.message, exc.code, field=exc.extensions["field"])
         except PersistedQueryError as exc:
             # Exactly Apollo's body (no `data`): its clients and links key on the message or code.
             response = error_response(exc.status, exc.message, exc.code, with_data=False)
@@ -113,9 +160,21 @@ class GraphQLView(GraphQL[Context, None]):
         # A hash-only persisted query over GET has no `query` either, but is no browser visit.
         return super().should_render_graphql_ide(request) and "extensions" not in request.query_params
 
+    def decode_json(self, data: str | bytes) -> object:
+        """json.loads with a depth limit, for bodies, GET parameters and WebSocket messages."""
+        # Decoded as json.loads decodes bytes, so that the depth is measured on the same text.
+        text = data.decode(json.detect_encoding(data), "surrogatepass") if isinstance(data, bytes) else data
+        if nesting_exceeds(text, MAX_JSON_DEPTH):
+            raise JSONTooDeep(f"JSON nested deeper than {MAX_JSON_DEPTH} levels is not accepted.", "", 0)
+        return json.loads(text)
+
     def parse_json(self, data: str | bytes) -> Any:
         try:
             parsed = super().parse_json(data)
+        except HTTPException as exc:
+            if isinstance(exc.__cause__, JSONTooDeep):
+                raise HTTPException(400, exc.__cause__.msg) from exc.__cause__
+            raise
         except UnicodeDecodeError as exc:  # e.g. a UTF-16 byte-order mark on a truncated body
             raise HTTPException(400, "Unable to parse request body as JSON") from exc
         # A body must be an object (or a batch's list): Strawberry fails with a 500 on `"text"`,
@@ -137,6 +196,15 @@ class GraphQLView(GraphQL[Context, None]):
         persisted = self._persisted_queries(request.app.state.services)
         registration = None
         if isinstance(request_data, GraphQLRequestData):
+            # Before anything reads them (persisted queries hash the query and look up its hash).
+            refused = refused_in_request(
+                request_data.query,
+                request_data.operation_name,
+                request_data.variables,
+                request_data.extensions,
+            )
+            if refused is not None:
+                raise refused
             registration = await persisted.prepare(request_data)
         result = await super().execute_operation(
             request=request,
@@ -166,6 +234,13 @@ class GraphQLView(GraphQL[Context, None]):
         # Our own page with vendored, pinned assets (reelgraph/graphiql), not Strawberry's CDN one.
         page = graphiql_page(request.url.path, root_path=request.scope.get("root_path", ""))
         return HTMLResponse(page, headers={"content-security-policy": CONTENT_SECURITY_POLICY})
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        # The connection_init payload carries the Authorization parameter: refused at the door.
+        refused = find_refused(context.connection_params, "connectionParams")
+        if refused is not None:
+            raise ConnectionRejectionError({"message": refused.message, "extensions": refused.extensions})
+        return await super().on_ws_connect(context)
 
     async def get_context(self, request: HTTPConnection, response: Any) -> Context:
         context = Context.create(request.app.state.services, request)
@@ -212,6 +287,66 @@ class BodySizeLimit:
         return error_response(413, self._message())
 
 
+class ErrorGuard:
+    """Outermost: an exception escaping the app becomes a JSON 500 (INTERNAL_SERVER_ERROR) rather
+    than Starlette's plain-text one, logged once with the request id and its traceback; the server
+    goes on serving. A response already under way is ended (HTTP) or closed (WebSocket, 1011).
+
+    It assigns the request id itself (the client's, when sane), passing it on in the X-Request-ID
+    header, so that its log line and the access log name the same request.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        scope, request_id = self._with_request_id(scope)
+        started = ended = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started, ended
+            kind = message["type"]
+            started = started or kind in ("http.response.start", "websocket.accept", "websocket.close")
+            ended = ended or kind == "websocket.close"
+            ended = ended or (kind == "http.response.body" and not message.get("more_body", False))
+            await send(message)
+
+        token = request_id_var.set(request_id)
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            method = scope.get("method", "WEBSOCKET")
+            log.exception("unhandled error in %s %s (request %s)", method, scope["path"], request_id)
+            if not ended:
+                with suppress(Exception):  # the client may be gone already
+                    await self._end(scope, receive, send, started, request_id)
+        finally:
+            request_id_var.reset(token)
+
+    @staticmethod
+    def _with_request_id(scope: Scope) -> tuple[Scope, str]:
+        headers: list[tuple[bytes, bytes]] = list(scope.get("headers") or ())
+        given = next((value for name, value in headers if name.lower() == b"x-request-id"), None)
+        request_id = sane_request_id(given)
+        if request_id is None:
+            request_id = new_request_id()
+            headers = [(name, value) for name, value in headers if name.lower() != b"x-request-id"]
+            scope = {**scope, "headers": [*headers, (b"x-request-id", request_id.encode())]}
+        return scope, request_id
+
+    @staticmethod
+    async def _end(scope: Scope, receive: Receive, send: Send, started: bool, request_id: str) -> None:
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1011, "reason": ""})
+        elif started:
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        else:
+            await error_500(request_id)(scope, receive, send)
+
+
 async def health(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
@@ -221,8 +356,9 @@ async def ready(request: Request) -> Response:
     checks: dict[str, str] = {}
     try:
         async with services.engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-        checks["database"] = "ok"
+            applied = await applied_revisions(connection)
+        # Behind the code's migrations (production starts without --migrate): requests would fail.
+        checks["database"] = "ok" if applied == head_revisions() else _pending(applied)
     except Exception as exc:
         checks["database"] = f"unavailable: {type(exc).__name__}"
     try:
@@ -232,3 +368,8 @@ async def ready(request: Request) -> Response:
     healthy = all(value == "ok" for value in checks.values())
     body = {"status": "ok" if healthy else "unavailable", "checks": checks}
     return Response(json.dumps(body), status_code=200 if healthy else 503, media_type="application/json")
+
+
+def _pending(applied: frozenset[str]) -> str:
+    at = ", ".join(sorted(applied)) or "no revision"
+    return f"migrations pending: at {at}, the code needs {', '.join(sorted(head_revisions()))}"
