@@ -16,6 +16,7 @@ from strawberry.types import ExecutionContext
 
 from reelgraph.config import Settings
 from reelgraph.resolvers import accounts, admin, analytics, catalog, chat, library, recommendations
+from reelgraph.schema import ids
 from reelgraph.schema.accounts.types import AuthPayload, User, UserConnection, UserPayload
 from reelgraph.schema.analytics.types import Analytics
 from reelgraph.schema.catalog.types import Genre, Movie, MovieConnection, Person, SearchResultConnection
@@ -23,7 +24,14 @@ from reelgraph.schema.chat.types import ChatDelta, ChatPayload, ChatSession
 from reelgraph.schema.errors import OkPayload
 from reelgraph.schema.extensions.cost import CostAnalyzer, QueryCost
 from reelgraph.schema.extensions.documents import DocumentCache, ValidatedDocuments
-from reelgraph.schema.extensions.errors import CodedErrors, ResponseCacheMarker, apply_code, mask_unexpected
+from reelgraph.schema.extensions.errors import (
+    CodedErrors,
+    ResponseCacheMarker,
+    apply_code,
+    hide_suggestions,
+    mask_unexpected,
+)
+from reelgraph.schema.extensions.hostile_strings import HostileStrings
 from reelgraph.schema.extensions.rate_limits import RateLimitExtension
 from reelgraph.schema.extensions.shape_limits import ShapeLimits
 from reelgraph.schema.extensions.token_budget import TokenBudget
@@ -178,7 +186,12 @@ class Schema(strawberry.Schema):
     ) -> None:
         # Errors raised before execution (parse, validation, an extension's hook) skip CodedErrors'
         # post-processing: code them here, and mask what nobody expected rather than leak it.
+        # Without introspection (the rule is added then), suggestions must not enumerate the schema.
+        rules = execution_context.validation_rules if execution_context else ()
+        introspection_off = NoSchemaIntrospectionCustomRule in rules
         for error in errors:
+            if introspection_off:
+                hide_suggestions(error)
             if not apply_code(error):
                 mask_unexpected(error)
 
@@ -186,10 +199,11 @@ class Schema(strawberry.Schema):
 def build_schema(settings: Settings | None = None) -> Schema:
     settings = settings or Settings()
 
-    # Made per schema: relay.node() fields cannot be shared between two schemas.
     @strawberry.type
     class NodeQuery:
-        node: relay.Node | None = relay.node()
+        # Not relay.node(): its GlobalID argument and type lookup turn ids of unknown or non-Node
+        # types into errors (INTERNAL_SERVER_ERROR), where the contract answers null.
+        node: relay.Node | None = strawberry.field(resolver=ids.node)
 
     @strawberry.type
     class Query(NodeQuery, AccountQuery, CatalogQuery, ChatQuery, AnalyticsQuery):
@@ -220,7 +234,9 @@ def build_schema(settings: Settings | None = None) -> Schema:
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: AddValidationRules(extra_rules),  # __typename stays allowed without introspection
         lambda: ValidatedDocuments(documents, shape),
-        # on_execute, in this order: the cost (CPU only) before the limits (a storage round trip).
+        # on_execute, in this order: refused characters, the cost (CPU only), then the limits (a
+        # storage round trip).
+        HostileStrings,
         lambda: QueryCost(cost, settings.max_upstream_calls),
         RateLimitExtension,
     ]
