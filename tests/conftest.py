@@ -57,7 +57,7 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "database_url": TEST_DATABASE_URL or f"sqlite+aiosqlite:///{tmp_path / 'test.db'}",
         "cache_url": TEST_CACHE_URL,
-        "jwt_secret": "test-secret-" + "x" * 40,
+        "jwt_secret": "test-secret-Zq3vT9kLw2XbN8rYp4HcJ6mFd1sGa7Ue0oVi5",  # random-looking: production refuses weak ones
         "env": "development",
         # Trained on first use instead: most test apps never ask for recommendations.
         "recs_train_on_start": False,

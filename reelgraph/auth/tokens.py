@@ -40,7 +40,12 @@ def _user_id(value: Any) -> int:
 
 
 def _identifier(value: Any, name: str) -> str:
-    if not isinstance(value, str) or not 0 < len(value) <= _MAX_ID_LENGTH:
+    # Printable ASCII only: ours are hex; a lone surrogate or a NUL must never reach a query.
+    if (
+        not isinstance(value, str)
+        or not 0 < len(value) <= _MAX_ID_LENGTH
+        or not (value.isascii() and value.isprintable())
+    ):
         raise InvalidToken(f"bad {name}")
     return value
 

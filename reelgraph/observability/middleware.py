@@ -66,7 +66,7 @@ def error_codes(body: bytes) -> list[str]:
         return []
     try:
         decoded = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # the view refused it already; nothing to record
         return []
     errors = decoded.get("errors") if isinstance(decoded, dict) else None
     if not isinstance(errors, list):
@@ -183,7 +183,7 @@ class ObservabilityMiddleware:
         else:
             try:
                 payload = json.loads(b"".join(chunks))
-            except ValueError:
+            except (ValueError, RecursionError):  # too deep: the view answered 400
                 return "invalid", "unknown"
         return parse_operation(payload)
 

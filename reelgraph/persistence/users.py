@@ -126,18 +126,21 @@ async def revoke_login_session(session: AsyncSession, session_id: str, now: date
     )
 
 
-async def revoke_all_login_sessions(session: AsyncSession, user_id: int, now: datetime) -> None:
-    """Ends every login session of the account, and with them all its tokens."""
-    await session.execute(
-        update(LoginSessionRow)
-        .where(LoginSessionRow.user_id == user_id, LoginSessionRow.revoked_at.is_(None))
-        .values(revoked_at=now)
+async def revoke_all_login_sessions(
+    session: AsyncSession, user_id: int, now: datetime, *, keep: str | None = None
+) -> None:
+    """Ends every login session of the account but `keep`, and with them all their tokens."""
+    sessions = update(LoginSessionRow).where(
+        LoginSessionRow.user_id == user_id, LoginSessionRow.revoked_at.is_(None)
     )
-    await session.execute(
-        update(RefreshTokenRow)
-        .where(RefreshTokenRow.user_id == user_id, RefreshTokenRow.revoked_at.is_(None))
-        .values(revoked_at=now)
+    tokens = update(RefreshTokenRow).where(
+        RefreshTokenRow.user_id == user_id, RefreshTokenRow.revoked_at.is_(None)
     )
+    if keep is not None:
+        sessions = sessions.where(LoginSessionRow.id != keep)
+        tokens = tokens.where(RefreshTokenRow.family_id != keep)
+    await session.execute(sessions.values(revoked_at=now))
+    await session.execute(tokens.values(revoked_at=now))
 
 
 async def find_reset_token(session: AsyncSession, token_hash: str) -> PasswordResetTokenRow | None:

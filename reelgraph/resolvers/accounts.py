@@ -79,7 +79,9 @@ async def reset_password(info: Info, token: str, new_password: str) -> OkPayload
 @user_errors(OkPayload)
 async def change_password(info: Info, current_password: str, new_password: str) -> OkPayload:
     viewer = await info.context.signed_in_viewer()
-    await info.context.services.accounts.change_password(viewer.id, current_password, new_password)
+    await info.context.services.accounts.change_password(
+        viewer.id, current_password, new_password, keep_session=viewer.session_id
+    )
     return OkPayload(ok=True)
 
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import strawberry
 
+from reelgraph.errors import BadUserInput
 from reelgraph.schema import ids
 from reelgraph.schema.accounts.types import Role, User, UserConnection, UserPayload
 from reelgraph.schema.context import Info
 from reelgraph.schema.errors import OkPayload, user_errors
+
+MAX_SEARCH_LENGTH = 254
 
 
 def user_pk(global_id: str, argument: str = "userId") -> int:
@@ -18,6 +21,9 @@ def user_pk(global_id: str, argument: str = "userId") -> int:
 async def users(
     info: Info, first: int | None = 20, after: str | None = None, search: str | None = None
 ) -> UserConnection:
+    if search is not None and len(search) > MAX_SEARCH_LENGTH:
+        # Names are at most 100 characters, emails 254; SQLite refuses very long LIKE patterns.
+        raise BadUserInput(f"search must be at most {MAX_SEARCH_LENGTH} characters.", field="search")
     admin = info.context.services.admin
     connection: UserConnection = await UserConnection.from_rows(
         "user", first, after, lambda position, limit: admin.users(search, position, limit), User.from_row

@@ -66,7 +66,7 @@ async def chat_stream(
 
 
 async def chat_session(info: Info, id: strawberry.ID) -> ChatSession | None:
-    pk = session_pk(id)
+    pk = session_pk(id, "id")
     if pk is None:
         return None
     found: list[ChatSession | None] = await ChatSession.resolve_nodes(info=info, node_ids=[pk])

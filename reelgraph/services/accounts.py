@@ -199,7 +199,9 @@ class AccountService:
         # The owner proved control of the mailbox: whatever guessing happened, they sign in at once.
         await self._throttle.forget_account(user.email)
 
-    async def change_password(self, user_id: int, current_password: str, new_password: str) -> None:
+    async def change_password(
+        self, user_id: int, current_password: str, new_password: str, *, keep_session: str
+    ) -> None:
         _raise_if(validation.check_password(new_password, "newPassword"))
         async with write_transaction(self._sessions) as session:
             user = await repo.get_user(session, user_id)
@@ -216,9 +218,9 @@ class AccountService:
                     "newPassword",
                 )
             user.password_hash = await hash_password(new_password)
-            # Every session ends, this one too: whoever else knew the old password is out at once,
-            # and this client signs in again with the new one (its refresh token was always revoked).
-            await repo.revoke_all_login_sessions(session, user_id, _now())
+            # Every other session ends at once (whoever else knew the old password is out); the one
+            # that proved it knows the password carries on.
+            await repo.revoke_all_login_sessions(session, user_id, _now(), keep=keep_session)
 
     async def update_profile(
         self,
