@@ -357,6 +357,11 @@ def title_key(title: str) -> str:
     return " ".join(tokens)
 
 
+def name_key(name: str) -> str:
+    """Join key for people's names: folded words in any order ("Chan-wook Park" = "Park Chan-wook")."""
+    return " ".join(sorted(fold(name).split()))
+
+
 def title_heads(title: str) -> list[str]:
     """Join keys of a title's main part.
 
@@ -707,7 +712,7 @@ def load_tmdb_credits(path: Path) -> TmdbCredits:
             ids_by_name: dict[str, set[int]] = defaultdict(set)
             for credit in (*cast, *crew):
                 person = int(credit["id"])
-                ids_by_name[fold(credit["name"].strip())].add(person)
+                ids_by_name[name_key(credit["name"])].add(person)
                 result.names.setdefault(person, credit["name"].strip())
                 result.departments[person][credit.get("department", "Acting")] += 1
             film = MovieCredits(
@@ -757,7 +762,9 @@ def match_imdb_names(
 ) -> dict[str, int]:
     """TMDb person ids for the IMDb top 1000 names, catalog ids for the names left over.
 
-    1. By name and film: the name is credited (folded) on the TMDb credits of a film the IMDb row
+    Names compare by ``name_key`` (folded, word order ignored).
+
+    1. By name and film: the name is credited on the TMDb credits of a film the IMDb row
        was joined to; the id most often found that way wins.
     2. By unique name: of the TMDb people (credits and people file) with that folded name, exactly
        one works in the role's department (Directing for a director, Acting for a star): a credit
@@ -771,12 +778,12 @@ def match_imdb_names(
         film = credits.movies.get(movie_id)
         for name, role in [*((n, "Directing") for n in directors), *((n, "Acting") for n in stars)]:
             roles[name].add(role)
-            ids = film.ids_by_name.get(fold(name), set()) if film else set()
+            ids = film.ids_by_name.get(name_key(name), set()) if film else set()
             if len(ids) == 1:
                 by_film[name][next(iter(ids))] += 1
     ids_by_name: dict[str, set[int]] = defaultdict(set)
     for person, name in (*credits.names.items(), *((p, t.name) for p, t in tmdb_people.items())):
-        ids_by_name[fold(name)].add(person)
+        ids_by_name[name_key(name)].add(person)
 
     def works_in(person: int, departments: set[str]) -> bool:
         known = tmdb_people.get(person)
@@ -792,7 +799,7 @@ def match_imdb_names(
             resolved[name] = min(by_film[name], key=lambda p: (-by_film[name][p], p))
             stats.matched_by_film += 1
             continue
-        fitting = [p for p in sorted(ids_by_name.get(fold(name), ())) if works_in(p, roles[name])]
+        fitting = [p for p in sorted(ids_by_name.get(name_key(name), ())) if works_in(p, roles[name])]
         if len(fitting) == 1:
             resolved[name] = fitting[0]
             stats.matched_by_unique_name += 1
