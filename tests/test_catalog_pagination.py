@@ -116,12 +116,12 @@ async def test_after_an_edge_cursor_continues_right_after_that_edge(gql: GraphQL
 
 
 async def test_the_last_page(gql: GraphQLClient) -> None:
-    variables = {"filter": {"originalLanguage": "fr"}, "first": 20}
+    variables = {"filter": {"originalLanguage": "fr"}, "first": 50}
     first = (await gql(DISCOVER, variables))["data"]["discover"]
     total = first["totalCount"]
-    assert 20 < total < 40 and first["pageInfo"]["hasNextPage"] is True
+    assert 50 < total < 100 and first["pageInfo"]["hasNextPage"] is True
     last = (await gql(DISCOVER, {**variables, "after": first["pageInfo"]["endCursor"]}))["data"]["discover"]
-    assert len(last["edges"]) == total - 20
+    assert len(last["edges"]) == total - 50
     assert last["pageInfo"]["hasNextPage"] is False and last["pageInfo"]["hasPreviousPage"] is True
     assert not set(ids(first)) & set(ids(last))
     beyond = (await gql(DISCOVER, {**variables, "after": last["pageInfo"]["endCursor"]}))["data"]["discover"]

@@ -25,7 +25,7 @@ from reelgraph.chat.llm import TOOL_NAME, ChatEngineError, LLMConfig, LLMEngine,
 from reelgraph.integrations.offline_catalog import OfflineCatalog
 from tests.helpers import free_port
 
-TOM_HANKS = 90002492
+TOM_HANKS = 31  # TMDb's id, offline as online
 MATRIX, INCEPTION, INTERSTELLAR, MEMENTO = 603, 27205, 157336, 77
 SCIFI, HORROR, COMEDY = 878, 27, 35
 

@@ -118,7 +118,7 @@ query($first: Int, $after: String) {
   } }
 }
 """
-KEANU = 90_001_419
+KEANU = 6384  # TMDb's id, offline as online
 SCIENCE_FICTION, ACTION, HORROR = 878, 28, 27
 
 
