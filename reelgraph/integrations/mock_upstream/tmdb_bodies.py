@@ -2,31 +2,32 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
+from reelgraph.integrations.mock_upstream.pages import FIXED_PAGES, PageLayout
+from reelgraph.integrations.mock_upstream.quirks import NO_QUIRKS, RealApiQuirks
 from reelgraph.integrations.mock_upstream.tables import LANGUAGE_NAMES
-from reelgraph.integrations.offline_catalog import Movie, OfflineCatalog, Person
-
-PAGE_SIZE = 20
+from reelgraph.integrations.mock_upstream.watch_offers import watch_offers
+from reelgraph.integrations.offline_catalog import CastCredit, CrewCredit, Movie, OfflineCatalog, Person
 
 JsonDict = dict[str, Any]
 _Item = TypeVar("_Item")
 
 
-def page_of(items: Sequence[_Item], page: int) -> Sequence[_Item]:
-    """The ``page``-th PAGE_SIZE slice of ``items`` (pages start at 1)."""
-    start = (page - 1) * PAGE_SIZE
-    return items[start : start + PAGE_SIZE]
+def page_of(items: Sequence[_Item], page: int, layout: PageLayout = FIXED_PAGES) -> Sequence[_Item]:
+    """The ``page``-th page of ``items`` (pages start at 1)."""
+    return layout.slice(items, page)
 
 
-def paged(page: int, total: int, results: list[JsonDict], **extra: Any) -> JsonDict:
+def paged(
+    page: int, total: int, results: list[JsonDict], *, layout: PageLayout = FIXED_PAGES, **extra: Any
+) -> JsonDict:
     """TMDb's paged list envelope."""
     return {
         "page": page,
         "results": results,
-        "total_pages": max(1, math.ceil(total / PAGE_SIZE)),
+        "total_pages": layout.total_pages(total),
         "total_results": total,
         **extra,
     }
@@ -37,26 +38,43 @@ def credit_id(movie_id: int, person_id: int, kind: int) -> str:
     return f"{movie_id:012x}{person_id:08x}{kind:04x}"[-24:]
 
 
-def _cast_credit(base: JsonDict, movie_id: int, person_id: int, order: int) -> JsonDict:
-    # The sources do not say which role a star played.
-    return {**base, "character": None, "credit_id": credit_id(movie_id, person_id, 0), "order": order}
+# Crew credit ids continue after the cast's, so every credit of a movie has its own.
+_CREW_CREDIT_KIND = 0x8000
 
 
-def _director_credit(base: JsonDict, movie_id: int, person_id: int) -> JsonDict:
+def _cast_credit(base: JsonDict, movie_id: int, credit: CastCredit, index: int) -> JsonDict:
+    # An unknown character is "" (the catalog stores it so), as TMDb sends it, never null.
     return {
         **base,
-        "credit_id": credit_id(movie_id, person_id, 1),
-        "department": "Directing",
-        "job": "Director",
+        "character": credit.character,
+        "credit_id": credit_id(movie_id, credit.person_id, index),
+        "order": credit.order,
+    }
+
+
+def _crew_credit(base: JsonDict, movie_id: int, credit: CrewCredit, index: int) -> JsonDict:
+    return {
+        **base,
+        "credit_id": credit_id(movie_id, credit.person_id, _CREW_CREDIT_KIND + index),
+        "department": credit.department,
+        "job": credit.job,
     }
 
 
 class TmdbResponses:
     """Builds TMDb v3 JSON bodies from the catalog. List items are built once per movie."""
 
-    def __init__(self, catalog: OfflineCatalog) -> None:
+    def __init__(self, catalog: OfflineCatalog, quirks: RealApiQuirks = NO_QUIRKS) -> None:
         self.catalog = catalog
+        self.quirks = quirks
+        self.pages = PageLayout(variable=quirks.variable_pages)
         self._items: dict[int, JsonDict] = {}
+
+    def _votes(self, movie: Movie) -> JsonDict:
+        # TMDb sends an integer 0 average for a movie nobody voted on.
+        if self.quirks.unvoted(movie.id):
+            return {"vote_average": 0, "vote_count": 0}
+        return {"vote_average": movie.vote_average, "vote_count": movie.vote_count}
 
     def item(self, movie: Movie) -> JsonDict:
         """TMDb list item; shared between responses, so callers copy before adding keys."""
@@ -71,23 +89,22 @@ class TmdbResponses:
                 "original_title": movie.original_title,
                 "overview": movie.overview,
                 "popularity": movie.popularity,
-                "poster_path": None,
+                "poster_path": movie.poster_path,
                 "release_date": movie.release_date,
                 "title": movie.title,
                 "video": False,
-                "vote_average": movie.vote_average,
-                "vote_count": movie.vote_count,
+                **self._votes(movie),
             }
             self._items[movie.id] = cached
         return cached
 
     def envelope(self, movie_ids: Sequence[int], page: int, **extra: Any) -> JsonDict:
-        movies = self.catalog.movies(page_of(movie_ids, page))
+        movies = self.catalog.movies(page_of(movie_ids, page, self.pages))
         media_type = extra.pop("media_type", None)  # trending items say what they are
         results = [
             self.item(m) if media_type is None else {**self.item(m), "media_type": media_type} for m in movies
         ]
-        return paged(page, len(movie_ids), results, **extra)
+        return paged(page, len(movie_ids), results, layout=self.pages, **extra)
 
     def person_summary(self, person: Person) -> JsonDict:
         return {
@@ -102,13 +119,16 @@ class TmdbResponses:
         }
 
     def credits(self, movie: Movie) -> JsonDict:
+        people = self.catalog.person
         cast = [
-            _cast_credit({**self.person_summary(person), "cast_id": order + 1}, movie.id, person.id, order)
-            for order, person in enumerate(self.catalog.people(movie.cast_ids))
+            _cast_credit({**self.person_summary(person), "cast_id": index + 1}, movie.id, credit, index)
+            for index, credit in enumerate(movie.cast)
+            if (person := people(credit.person_id)) is not None
         ]
         crew = [
-            _director_credit(self.person_summary(person), movie.id, person.id)
-            for person in self.catalog.people(movie.director_ids)
+            _crew_credit(self.person_summary(person), movie.id, credit, index)
+            for index, credit in enumerate(movie.crew)
+            if (person := people(credit.person_id)) is not None
         ]
         return {"cast": cast, "crew": crew}
 
@@ -134,11 +154,12 @@ class TmdbResponses:
             case "alternative_titles":
                 return {"titles": [{"iso_3166_1": "", "title": t, "type": ""} for t in movie.alt_titles]}
             case "watch/providers":
-                return {"results": {}}
+                return watch_offers(movie.id) if self.quirks.provider_offers else {"results": {}}
             case "similar":
                 return self.envelope(self.catalog.similar(movie.id), page)
             case "recommendations":
-                return self.envelope(self.catalog.recommendations(movie.id), page)
+                # Unlike similar, TMDb's recommendations say what each item is.
+                return self.envelope(self.catalog.recommendations(movie.id), page, media_type="movie")
         return None
 
     def movie_details(self, movie: Movie, language: str | None, append: Sequence[str]) -> JsonDict:
@@ -155,12 +176,11 @@ class TmdbResponses:
             "homepage": movie.homepage,
             "id": movie.id,
             "imdb_id": movie.imdb_id,
-            "origin_country": [],
             "original_language": movie.original_language,
             "original_title": movie.original_title,
             "overview": movie.overview,
             "popularity": movie.popularity,
-            "poster_path": None,
+            "poster_path": movie.poster_path,
             "production_companies": [
                 {"id": c["id"], "logo_path": None, "name": c["name"], "origin_country": ""}
                 for c in movie.production_companies
@@ -168,7 +188,7 @@ class TmdbResponses:
             "production_countries": list(movie.production_countries),
             "release_date": movie.release_date,
             "revenue": movie.revenue,
-            "runtime": movie.runtime,
+            "runtime": movie.runtime or 0,  # TMDb's "unknown", never null
             "spoken_languages": [
                 {
                     "english_name": LANGUAGE_NAMES.get(s["iso_639_1"], s["name"]),
@@ -181,8 +201,7 @@ class TmdbResponses:
             "tagline": movie.tagline,
             "title": movie.title,
             "video": False,
-            "vote_average": movie.vote_average,
-            "vote_count": movie.vote_count,
+            **self._votes(movie),
         }
         for part in append:
             value = self.movie_part(movie, part)
@@ -191,13 +210,18 @@ class TmdbResponses:
         return body
 
     def movie_credits_of(self, person: Person) -> JsonDict:
+        """Every role: one cast item per character played, one crew item per job."""
         cast = [
-            _cast_credit(self.item(movie), movie.id, person.id, movie.cast_ids.index(person.id))
+            _cast_credit(self.item(movie), movie.id, credit, index)
             for movie in self.catalog.movies(person.cast_movie_ids)
+            for index, credit in enumerate(movie.cast)
+            if credit.person_id == person.id
         ]
         crew = [
-            _director_credit(self.item(movie), movie.id, person.id)
-            for movie in self.catalog.movies(person.directed_movie_ids)
+            _crew_credit(self.item(movie), movie.id, credit, index)
+            for movie in self.catalog.movies(person.crew_movie_ids)
+            for index, credit in enumerate(movie.crew)
+            if credit.person_id == person.id
         ]
         return {"cast": cast, "crew": crew}
 
@@ -214,8 +238,10 @@ class TmdbResponses:
         }
 
     def person_details(self, person: Person, append: Sequence[str]) -> JsonDict:
+        summary = self.person_summary(person)
+        del summary["original_name"]  # credits and search items carry it, TMDb's person details do not
         body: JsonDict = {
-            **self.person_summary(person),
+            **summary,
             "also_known_as": [],
             "biography": "",
             "birthday": None,
