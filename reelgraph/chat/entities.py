@@ -15,7 +15,8 @@ from reelgraph.integrations.offline_catalog import OfflineCatalog
 from reelgraph.text import drop_article, fold
 
 # (id, name, popularity)
-PersonHit = tuple[int, str, float]
+# (TMDb id, name, popularity, known-for department or None)
+PersonHit = tuple[int, str, float, str | None]
 # (id, title, year, popularity)
 MovieHit = tuple[int, str, int | None, float]
 
@@ -54,7 +55,7 @@ class CatalogEntityResolver:
         if not found:
             ids = self._fuzzy(name, self._person_names, self._person_ids)
             found = self._catalog.people(ids)
-        return [(p.id, p.name, p.popularity) for p in found]
+        return [(p.id, p.name, p.popularity, p.known_for_department) for p in found]
 
     async def search_movies(self, title: str) -> list[MovieHit]:
         found = self._catalog.search_movies(title)[: self._limit]

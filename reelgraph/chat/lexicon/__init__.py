@@ -60,6 +60,7 @@ from reelgraph.chat.lexicon.phrases import MAX_PHRASE_TOKENS, PHRASES, genre_id_
 from reelgraph.chat.lexicon.words import (
     ANY_WORDS,
     DECADE_WORDS,
+    DIRECTING_TRIGGERS,
     ELLIPTIC_STARTS,
     ENGLISH_HINTS,
     FRENCH_HINTS,
@@ -92,6 +93,7 @@ __all__ = [
     "COMEDY",
     "CRIME",
     "DECADE_WORDS",
+    "DIRECTING_TRIGGERS",
     "DOCUMENTARY",
     "DRAMA",
     "ELLIPTIC_STARTS",

@@ -123,6 +123,7 @@ STOPWORDS: Final = frozenset(
         "son", "sa", "ses", "notre", "nos", "votre", "vos", "leur", "leurs", "ce", "cet", "cette", "ces",
         "ca", "cela", "ceci", "qui", "que", "qu", "quoi", "quel", "quelle", "quels", "quelles", "dont",
         "est", "sont", "suis", "es", "etre", "ai", "as", "avons", "avez", "ont", "avoir", "fait",
+        "sais", "sait", "savons", "savez", "savent", "savoir", "connais", "connait", "pense", "crois",
         "faire", "veux", "voudrais", "aimerais", "aime", "aimer", "adore", "voir", "regarder", "cherche",
         "chercher", "montre", "montrer", "propose", "proposer", "conseille", "conseiller", "recommande",
         "recommander", "donne", "trouve", "envie", "truc", "trucs", "chose", "choses", "quelque",
@@ -146,6 +147,15 @@ PERSON_TRIGGERS: Final = (
     "de la realisatrice", "le realisateur", "la realisatrice", "l acteur", "l actrice", "movies by",
     "films by", "films de", "film de", "un film de", "les films de", "with actor", "with actress",
     "dirigé par", "signe", "signes", "something by", "anything with", "anything by",
+)  # fmt: skip
+# Person triggers that name a director: a bare surname after them prefers people who direct.
+DIRECTING_TRIGGERS: Final = frozenset(
+    {
+        "directed by", "by director", "from director", "director", "made by", "realise par",
+        "realises par", "realisee par", "du realisateur", "de la realisatrice", "le realisateur",
+        "la realisatrice", "dirigé par", "movies by", "films by", "films de", "film de", "un film de",
+        "les films de", "signe", "signes",
+    }
 )  # fmt: skip
 # Similar-to triggers: what comes after them is a title ("like Inception", "comme Amélie").
 SIMILAR_TRIGGERS: Final = (

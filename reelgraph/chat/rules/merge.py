@@ -114,7 +114,7 @@ def _delta(text: Text, turn: Turn) -> ChatFilterState:
     for mention in sorted(turn.mentions, key=lambda m: m.start):
         effect = mention.effect
         if mention.kind == "person" and mention.person is not None:
-            pid, name, _ = mention.person
+            pid, name = mention.person[:2]
             (d.exclude_people if mention.negated else d.people).append(pid)
             d.person_names[pid] = name
             continue

@@ -97,15 +97,16 @@ async def _triggers(reading: Reading, kinds: tuple[str, ...]) -> None:
             continue
         n, kind = hit
         start = i + n
+        role = "Directing" if " ".join(text.tokens[i:start]) in lx.DIRECTING_TRIGGERS else None
         if kind in ("title", "similar"):
             end = await _title_span(reading, start, strong=kind == "similar" or n > 1, kind=kind)
             if end is None and kind == "title":
                 end = await _person_span(reading, start, as_title=True)
         else:
-            end = await _person_span(reading, start)
+            end = await _person_span(reading, start, role=role)
             # "with Tom Hanks and Meg Ryan": a list continues the trigger
             while end is not None and end < len(text) and text.tokens[end] in _LIST_LINKS:
-                more = await _person_span(reading, end + 1)
+                more = await _person_span(reading, end + 1, role=role)
                 if more is None:
                     break
                 text.mark(end, end + 1)
@@ -206,7 +207,9 @@ def _prefer_year(text: Text, end: int, hit: MovieHit, candidates: list[MovieHit]
     return hit
 
 
-async def _person_span(reading: Reading, start: int, as_title: bool = False) -> int | None:
+async def _person_span(
+    reading: Reading, start: int, as_title: bool = False, role: str | None = None
+) -> int | None:
     text, turn = reading.text, reading.turn
     span = _span(text, start, _PERSON_STOPS, MAX_PERSON_SPAN, names=True)
     while span and is_particle(span[-1]):
@@ -215,7 +218,7 @@ async def _person_span(reading: Reading, start: int, as_title: bool = False) -> 
         return None
     if _vocab_at(span, 0) is not None or lx.PHRASES.get((span[0],)) is not None:
         return None
-    found = await match_person(reading, span, trigger=True)
+    found = await match_person(reading, span, trigger=True, role=role)
     if found is None:
         return None
     n, hit = found
@@ -229,9 +232,10 @@ async def _person_span(reading: Reading, start: int, as_title: bool = False) -> 
 
 
 async def match_person(
-    reading: Reading, span: list[str], trigger: bool, surname_ok: bool = True
+    reading: Reading, span: list[str], trigger: bool, surname_ok: bool = True, role: str | None = None
 ) -> tuple[int, PersonHit] | None:
-    """Longest name the span starts with: exact, a surname ("Nolan"), or a close typo."""
+    """Longest name the span starts with: exact, a surname ("Nolan"), or a close typo. A bare
+    surname goes to the most popular bearer, among those known for `role` first ("directed by")."""
     if not reading.budget():
         return None
     candidates = await reading.search_people(" ".join(span))
@@ -254,7 +258,7 @@ async def match_person(
     if surname_ok and len(span[0]) >= 3:
         by_surname = [h for h in candidates if folded_tokens(h[1])[-1:] == [span[0]]]
         if by_surname:
-            return 1, max(by_surname, key=lambda h: h[2])
+            return 1, max(by_surname, key=lambda h: (role is not None and h[3] == role, h[2]))
         # "with Keanu": a first name after a trigger, when only one candidate has it
         by_first = [h for h in candidates if folded_tokens(h[1])[:1] == [span[0]]]
         if trigger and len(by_first) == 1 and len(span[0]) >= 4:
