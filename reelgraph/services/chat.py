@@ -48,7 +48,13 @@ class CatalogSearchResolver:
     async def search_people(self, name: str) -> list[PersonHit]:
         page = await self._catalog.page_fetcher(ListSource("search_people", (name,)), self._language)(1)
         return [
-            (int(p["id"]), str(p.get("name", "")), float(p.get("popularity") or 0)) for p in page["results"]
+            (
+                int(p["id"]),
+                str(p.get("name", "")),
+                float(p.get("popularity") or 0),
+                p.get("known_for_department") or None,
+            )
+            for p in page["results"]
         ]
 
     async def search_movies(self, title: str) -> list[MovieHit]:
