@@ -18,9 +18,6 @@ from reelgraph.services.movie_lists import Item, KeepFilter, ListPage, MovieList
 from reelgraph.services.recommendations import RecommendationService
 from reelgraph.tmdb_payloads import genre_dicts, imdb_id_of
 
-# One merged search page = a page of movies and a page of people.
-SEARCH_PAGE_SIZE = 40
-
 
 async def hidden_filter(loaders: RequestLoaders, include_hidden: bool) -> KeepFilter | None:
     """Drops what the signed-in viewer marked SEEN or NOT_INTERESTED (people always stay)."""
@@ -34,6 +31,12 @@ async def hidden_filter(loaders: RequestLoaders, include_hidden: bool) -> KeepFi
         return [item.get("media_type", "movie") != "movie" or int(item["id"]) not in hidden for item in items]
 
     return keep
+
+
+async def not_adult(items: list[Item]) -> list[bool]:
+    """TMDb's own default: adult titles (and people) stay out unless asked for. TMDb is told so
+    (include_adult=false); this drops any that come through anyway."""
+    return [item.get("adult") is not True for item in items]
 
 
 def _empty_page(after: str | None) -> ListPage:
@@ -58,10 +61,14 @@ class BrowseService:
         include_hidden: bool,
         keep: KeepFilter | None = None,
         max_upstream_pages: int | None = None,
+        include_adult: bool = False,
     ) -> ListPage:
-        keep = discovery.combine(keep, await hidden_filter(loaders, include_hidden))
+        hide = await hidden_filter(loaders, include_hidden)
         kwargs: dict[str, Any] = {"max_upstream_pages": max_upstream_pages} if max_upstream_pages else {}
-        return await self._lists.page(fetch, first, after, keep=keep, list_id=list_id, **kwargs)
+        exclude = None if include_adult else not_adult
+        return await self._lists.page(
+            fetch, first, after, keep=keep, list_id=list_id, exclude=exclude, hide=hide, **kwargs
+        )
 
     async def trending(
         self,
@@ -122,7 +129,9 @@ class BrowseService:
         bound = discovery.IMDB_FILTER_MAX_UPSTREAM_PAGES if spec.needs_imdb else None
         # The filter and the sort choose what is kept and in which order: part of the list's identity.
         list_id = list_identity(source, sort, spec)
-        return await self._page(loaders, list_id, fetch, first, after, include_hidden, keep, bound)
+        return await self._page(
+            loaders, list_id, fetch, first, after, include_hidden, keep, bound, spec.include_adult
+        )
 
     async def genre_movies(
         self,
@@ -183,7 +192,7 @@ class BrowseService:
         upstream = await self.related(loaders, movie_id, "recommendations", wanted, True, language, details)
         neighbour_ids = await self._recommendations.similar_items(movie_id, wanted + 1)
         found = await loaders.movie.load_many([(i, language) for i in neighbour_ids])
-        local = [d for d in found if d and int(d["id"]) != movie_id]
+        local = [d for d in found if d and int(d["id"]) != movie_id and d.get("adult") is not True]
         merged: dict[int, Item] = {}
         for pair in zip(upstream, local, strict=False):
             for candidate in pair:
@@ -210,6 +219,7 @@ class BrowseService:
         for item in [*credits.get("cast", []), *credits.get("crew", [])]:
             unique.setdefault(int(item["id"]), item)
         ranked = sorted(unique.values(), key=lambda item: -(item.get("popularity") or 0))
+        ranked = [item for item, allowed in zip(ranked, await not_adult(ranked), strict=True) if allowed]
         keep = await hidden_filter(loaders, include_hidden)
         if keep is not None:
             ranked = [item for item, wanted in zip(ranked, await keep(ranked), strict=True) if wanted]
@@ -240,11 +250,9 @@ class BrowseService:
                 "total_results": found_movies.get("total_results", 0) + found_people.get("total_results", 0),
             }
 
-        keep = await hidden_filter(loaders, False)
+        hide = await hidden_filter(loaders, False)
         list_id = list_identity(movie_source, people_source)
-        return await self._lists.page(
-            merged, first, after, keep=keep, page_size=SEARCH_PAGE_SIZE, list_id=list_id
-        )
+        return await self._lists.page(merged, first, after, list_id=list_id, exclude=not_adult, hide=hide)
 
 
 def _with_genre_names(item: Item, names: dict[int, str]) -> Item:

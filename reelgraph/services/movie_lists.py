@@ -13,16 +13,19 @@ import json
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 from reelgraph import cursors
 from reelgraph.caching.upstream_data import CachedFetcher
 from reelgraph.errors import BadUserInput
 
-UPSTREAM_PAGE_SIZE = 20
+# TMDb's hard page limit: page 501 and beyond do not exist.
+MAX_PAGE = 500
 # Upstream pages one request may read to fill a page: hidden or filtered-out movies cost pages.
-# 25 pages (500 movies) fill a 100-movie page even for a viewer who hid a few hundred of them.
+# 25 pages (about 500 movies) fill a 100-movie page even for a viewer who hid a few hundred of them.
 MAX_UPSTREAM_PAGES = 25
+# More items than any upstream page holds: (page, index) as one ordered number for the seen map.
+PAGE_STRIDE = 10_000
 SEEN_TTL_SECONDS = 3600
 SEEN_MAX_ENTRIES = 1000
 
@@ -39,15 +42,39 @@ def list_identity(*parts: object) -> str:
     return hashlib.blake2b(repr(parts).encode(), digest_size=8).hexdigest()
 
 
+def _position(page: int, index: int) -> int:
+    return page * PAGE_STRIDE + index
+
+
+def _is_count(value: object, low: int, high: int) -> TypeGuard[int]:
+    # bool is an int subclass: `true` is not a page number.
+    return type(value) is int and low <= value <= high
+
+
 @dataclass(frozen=True)
 class ListCursor:
+    """A position in a list: the upstream page holding the next item and its index on that page.
+
+    Upstream pages are not always 20 items (TMDb sends 19 to 21), so a position is never derived
+    from a page size: it is where the previous read actually stopped.
+    """
+
     list_id: str
-    offset: int
+    page: int = 1
+    index: int = 0
     seen_key: str | None = None
 
+    @property
+    def position(self) -> int:
+        return _position(self.page, self.index)
+
+    @property
+    def at_start(self) -> bool:
+        return self.page == 1 and self.index == 0
+
     def encode(self) -> str:
-        fields = {"l": self.list_id, "o": self.offset, "s": self.seen_key}
-        return cursors.sign(b"rgl1" + json.dumps(fields, separators=(",", ":")).encode())
+        fields = {"l": self.list_id, "p": self.page, "i": self.index, "s": self.seen_key}
+        return cursors.sign(b"rgl2" + json.dumps(fields, separators=(",", ":")).encode())
 
     @classmethod
     def decode(cls, cursor: str | None, list_id: str) -> ListCursor | None:
@@ -57,7 +84,7 @@ class ListCursor:
             return None
         invalid = BadUserInput("Invalid cursor in 'after'.", field="after")
         raw = cursors.verify(cursor)
-        if raw is None or not raw.startswith(b"rgl1"):
+        if raw is None or not raw.startswith(b"rgl2"):
             raise invalid
         try:
             data = json.loads(raw[4:])
@@ -65,14 +92,14 @@ class ListCursor:
             raise invalid from exc
         if not isinstance(data, dict) or data.get("l") != list_id:
             raise invalid
-        offset, seen = data.get("o"), data.get("s")
+        page, index, seen = data.get("p"), data.get("i"), data.get("s")
         if (
-            not isinstance(offset, int)
-            or offset < 0
+            not _is_count(page, 1, MAX_PAGE + 1)
+            or not _is_count(index, 0, PAGE_STRIDE - 1)
             or not (seen is None or (isinstance(seen, str) and len(seen) == 32))
         ):
             raise invalid
-        return cls(list_id=list_id, offset=offset, seen_key=seen)
+        return cls(list_id=list_id, page=page, index=index, seen_key=seen)
 
 
 @dataclass
@@ -83,11 +110,20 @@ class ListPage:
     end_cursor: str | None
     has_next_page: bool
     has_previous_page: bool
+    # Exact, or None: never more than the list can deliver.
     total_count: int | None
 
 
 def item_key(item: Item) -> str:
     return f"{item.get('media_type', 'movie')}:{item['id']}"
+
+
+def _is_last_page(page: int, envelope: dict[str, Any]) -> bool:
+    return page >= int(envelope.get("total_pages") or 0) or page >= MAX_PAGE
+
+
+async def _flags(check: KeepFilter | None, window: list[Item]) -> list[bool]:
+    return await check(window) if check and window else [True] * len(window)
 
 
 class MovieLists:
@@ -100,52 +136,98 @@ class MovieLists:
         first: int,
         after: str | None,
         keep: KeepFilter | None = None,
-        page_size: int = UPSTREAM_PAGE_SIZE,
         max_upstream_pages: int = MAX_UPSTREAM_PAGES,
         *,
         list_id: str,
+        exclude: KeepFilter | None = None,
+        hide: KeepFilter | None = None,
     ) -> ListPage:
-        """A page of the list `list_id` (see list_identity), read from `fetch`."""
-        cursor = ListCursor.decode(after, list_id) or ListCursor(list_id, 0)
+        """A page of the list `list_id` (see list_identity), read from `fetch`.
+
+        Three kinds of filter, by what they do to the total. `keep` (client-side filters) drops items
+        the upstream counts: its total no longer holds, so the total is the count of kept items when
+        one request read the list to its end, else unknown. `exclude` drops items the upstream does
+        not count either (adult titles it was told to leave out): its total holds while none turns
+        up. `hide` (the viewer's hidden movies) leaves the total as it is: it counts before them.
+        """
+        cursor = ListCursor.decode(after, list_id) or ListCursor(list_id)
+        if first == 0:
+            return await self._peek(fetch, cursor, after, keep, exclude)
         served_before = await self._load_seen(cursor)
-        offset = cursor.offset
-        collected: list[tuple[Item, int]] = []
-        taken: set[str] = set()
-        total: int | None = None
-        exhausted = False
+        page, index = cursor.page, cursor.index
+        collected: list[tuple[Item, int, int]] = []  # item, its page, its index on that page
+        # Items passing keep and exclude, hidden or not, once each: the total if all are read.
+        counted: set[str] = set()
+        upstream_total: int | None = None
+        excluded_some = exhausted = False
         pages_read = 0
         while len(collected) < first and pages_read < max_upstream_pages:
-            page_number = offset // page_size + 1
-            envelope = await fetch(page_number)
+            envelope = await fetch(page)
             pages_read += 1
-            total = envelope.get("total_results", total)
-            window = envelope.get("results", [])[offset % page_size :]
-            last_page = page_number >= int(envelope.get("total_pages") or 0) or page_number >= 500
-            flags = await keep(window) if keep and window else [True] * len(window)
-            for index, (item, wanted) in enumerate(zip(window, flags, strict=True)):
-                position = offset + index
+            upstream_total = envelope.get("total_results", upstream_total)
+            results: list[Item] = envelope.get("results", [])
+            window = results[index:]
+            kept, allowed = await _flags(keep, window), await _flags(exclude, window)
+            shown = await _flags(hide, window)
+            excluded_some = excluded_some or not all(allowed)
+            for offset, item in enumerate(window):
                 key = item_key(item)
-                if wanted and key not in served_before and key not in taken:
-                    collected.append((item, position))
-                    taken.add(key)
+                if not (kept[offset] and allowed[offset]) or key in counted:
+                    continue
+                counted.add(key)
+                if shown[offset] and key not in served_before:
+                    collected.append((item, page, index + offset))
                     if len(collected) == first:
-                        offset = position + 1
+                        index += offset + 1
                         break
             else:
-                offset = page_number * page_size  # the whole window was read
-                if last_page or not window:
-                    exhausted = True
-                    break
+                index = len(results)
+            if index < len(results):
+                break  # filled inside this page
+            if _is_last_page(page, envelope) or not results:
+                exhausted = True
+                break
+            if len(collected) < first:
+                page, index = page + 1, 0
         seen_key = await self._save_seen(served_before, collected) if collected else cursor.seen_key
+        end = ListCursor(list_id, page, index, seen_key)
+        if keep is None and not excluded_some:
+            total = upstream_total
+        elif exhausted and cursor.at_start:
+            total = len(counted)  # read to the end in this request: counted them all
+        else:
+            total = None
         return ListPage(
-            items=[item for item, _ in collected],
-            cursors=[ListCursor(list_id, position + 1, seen_key).encode() for _, position in collected],
-            end_cursor=ListCursor(list_id, offset, seen_key).encode()
-            if collected or offset > cursor.offset
-            else after,
+            items=[item for item, _, _ in collected],
+            cursors=[ListCursor(list_id, p, i + 1, seen_key).encode() for _, p, i in collected],
+            end_cursor=end.encode() if collected or end.position > cursor.position else after,
             has_next_page=not exhausted,
-            has_previous_page=cursor.offset > 0,
+            has_previous_page=not cursor.at_start,
             total_count=total,
+        )
+
+    async def _peek(
+        self,
+        fetch: PageFetcher,
+        cursor: ListCursor,
+        after: str | None,
+        keep: KeepFilter | None,
+        exclude: KeepFilter | None,
+    ) -> ListPage:
+        """`first: 0`: no items, but the total when the upstream's holds (one page read, cached)."""
+        if keep is not None:
+            return ListPage([], [], after, True, not cursor.at_start, None)
+        envelope = await fetch(cursor.page)
+        results: list[Item] = envelope.get("results", [])
+        excluded_some = not all(await _flags(exclude, results))
+        exhausted = cursor.index >= len(results) and (_is_last_page(cursor.page, envelope) or not results)
+        return ListPage(
+            [],
+            [],
+            after,
+            not exhausted,
+            not cursor.at_start,
+            None if excluded_some else envelope.get("total_results"),
         )
 
     async def _load_seen(self, cursor: ListCursor) -> dict[str, int]:
@@ -154,10 +236,13 @@ class MovieLists:
         stored = await self._fetcher.peek_many([f"seen:{cursor.seen_key}"])
         served = stored[0] or {}
         # Only what was served before this cursor's position counts as already shown.
-        return {key: position for key, position in served.items() if position < cursor.offset}
+        return {key: position for key, position in served.items() if position < cursor.position}
 
-    async def _save_seen(self, before: dict[str, int], collected: list[tuple[Item, int]]) -> str:
-        served = {**before, **{item_key(item): position for item, position in collected}}
+    async def _save_seen(self, before: dict[str, int], collected: list[tuple[Item, int, int]]) -> str:
+        served = {
+            **before,
+            **{item_key(item): _position(page, index) for item, page, index in collected},
+        }
         if len(served) > SEEN_MAX_ENTRIES:
             served = dict(sorted(served.items(), key=lambda kv: kv[1])[-SEEN_MAX_ENTRIES:])
         key = uuid.uuid4().hex
