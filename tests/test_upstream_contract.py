@@ -416,9 +416,6 @@ async def test_client_validation_error_is_a_rejected_request(captured: TMDbClien
     assert raised.value.status == 422
 
 
-@pytest.mark.xfail(
-    strict=True, reason="client: a 422's `errors` detail is lost (issue 14, 422 detail logged)"
-)
 async def test_client_keeps_the_validation_errors_detail(
     captured: TMDbClient, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -432,13 +429,11 @@ async def test_omdb_client_movie_not_found_is_none() -> None:
     assert await client.by_imdb_id("tt9999998") is None
 
 
-@pytest.mark.xfail(strict=True, reason="client: 'Error getting data.' is treated as an outage (issue 14)")
 async def test_omdb_client_error_getting_data_is_not_found() -> None:
     client, _ = omdb_client({"/": (200, {"Response": "False", "Error": "Error getting data."})})
     assert await client.by_imdb_id("tt9999998") is None
 
 
-@pytest.mark.xfail(strict=True, reason="client: the daily quota spends the bad-key alert (issue 14)")
 async def test_omdb_client_quota_keeps_the_bad_key_alert(caplog: pytest.LogCaptureFixture) -> None:
     quota, policy = omdb_client({"/": (401, {"Response": "False", "Error": "Request limit reached!"})})
     with caplog.at_level(logging.ERROR, logger="reelgraph.integrations.http_policy"):

@@ -199,11 +199,19 @@ def _upstream_detail(response: httpx.Response) -> str | None:
     text = next(
         (body[k] for k in ("status_message", "Error", "message") if isinstance(body.get(k), str)), None
     )
+    errors = body.get("errors")  # TMDb's 422: {"errors": ["query must be provided"]}
+    if not text and isinstance(errors, list):
+        text = "; ".join(str(error) for error in errors)
     if not text:
         return None
     for secret in _secrets_of(response.request):
         text = text.replace(secret, "***")
     return str(text[:_DETAIL_MAX_CHARS])
+
+
+def _is_quota_exhausted(detail: str | None) -> bool:
+    """OMDb answers its daily quota with HTTP 401 "Request limit reached!": not a rejected key."""
+    return detail is not None and "limit reached" in detail.lower()
 
 
 class UpstreamPolicy:
@@ -412,6 +420,11 @@ class UpstreamPolicy:
             raise UpstreamNotFound(self.name, response.request.url.path)
         if status == 401:
             detail = _upstream_detail(response)
+            if _is_quota_exhausted(detail):
+                # A 4xx status: the breaker leaves it alone; the bad-key alert stays unspent.
+                raise UpstreamUnavailable(
+                    self.name, "request quota exhausted (HTTP 401)", status=status, detail=detail
+                )
             self.report_auth_failure(f"GET {redact_url(response.request.url)}", detail)
             raise UpstreamAuthError(
                 self.name, "credentials rejected (HTTP 401)", status=status, detail=detail
@@ -424,9 +437,14 @@ class UpstreamPolicy:
                 raise UpstreamUnavailable(self.name, reason, status=status)
             raise _Retryable(f"HTTP {status}", status=status, retry_after=retry_after)
         # 3xx (redirects are not followed), 501 and the other 4xx: retrying cannot help.
-        raise UpstreamUnavailable(
+        detail = _upstream_detail(response)
+        logger.warning(
+            "%s: request rejected (HTTP %d) for GET %s: %s",
             self.name,
-            f"request rejected (HTTP {status})",
-            status=status,
-            detail=_upstream_detail(response),
+            status,
+            redact_url(response.request.url),
+            detail or "no detail",
+        )
+        raise UpstreamUnavailable(
+            self.name, f"request rejected (HTTP {status})", status=status, detail=detail
         )

@@ -1,17 +1,21 @@
 """OMDb client: IMDb rating/votes, Metascore and Rotten Tomatoes by IMDb id.
 
-OMDb quirks handled here: failures come back as HTTP 200 with Response "False";
-every value is a string; "N/A" means missing; votes look like "2,097,177";
-the daily quota answers HTTP 401 "Request limit reached!" (not a bad key).
+OMDb quirks handled here: failures come back as HTTP 200 with Response "False", an unknown
+title as "Movie not found!" or "Error getting data."; every value is a string; "N/A" means
+missing; votes look like "2,097,177"; the daily quota answers HTTP 401 "Request limit reached!"
+(not a bad key): the client then pauses its lookups and says so once a day.
 The parsers never raise: garbage becomes None.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import re
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
@@ -19,10 +23,16 @@ import httpx
 from reelgraph.integrations.errors import UpstreamAuthError, UpstreamNotFound, UpstreamUnavailable
 from reelgraph.integrations.http_policy import UpstreamPolicy
 
+log = logging.getLogger(__name__)
+
 SERVICE = "omdb"
+# After OMDb says the daily quota is spent, one probe per this many seconds (it resets once a day).
+QUOTA_PAUSE_SECONDS = 1800
 _IMDB_ID = re.compile(r"^tt\d{7,10}$")
 _MISSING = frozenset({"", "n/a", "na", "none", "null"})
 _NOT_FOUND_ERRORS = ("not found", "incorrect imdb id")
+# Real OMDb says exactly this as often as "Movie not found!" for a well-formed unknown id.
+_UNKNOWN_ID_ERROR = "error getting data."
 _NUMBER = re.compile(r"[+]?[0-9]+(?:\.[0-9]+)?")
 _VOTES = re.compile(r"[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+")  # plain, or well-formed thousands groups
 
@@ -129,23 +139,60 @@ def parse_scores(data: Mapping[str, Any], imdb_id: str | None = None) -> OmdbSco
 # -- client -----------------------------------------------------------------------------------------
 
 
+class OmdbQuotaExhausted(UpstreamUnavailable):
+    """OMDb's daily request limit is spent: scores stay null until it resets (not an outage)."""
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(SERVICE, "daily request limit reached", status=401, detail=detail)
+
+
 class OMDbClient:
     """OMDb lookups by IMDb id through the shared UpstreamPolicy."""
 
-    def __init__(self, http: httpx.AsyncClient, policy: UpstreamPolicy, api_key: str | None) -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        policy: UpstreamPolicy,
+        api_key: str | None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._http = http
         self._policy = policy
         self._api_key = api_key  # None only for the offline mock, which ignores keys
+        self._clock = clock
+        self._quota_paused_until: float | None = None
+        self._quota_logged_on: date | None = None
+
+    @property
+    def quota_exhausted(self) -> bool:
+        return self._quota_paused_until is not None and self._clock() < self._quota_paused_until
+
+    def _quota_spent(self, detail: str | None) -> OmdbQuotaExhausted:
+        """Pauses lookups for a while and says so once per UTC day."""
+        self._quota_paused_until = self._clock() + QUOTA_PAUSE_SECONDS
+        today = datetime.now(UTC).date()
+        if self._quota_logged_on != today:
+            self._quota_logged_on = today
+            log.warning(
+                "OMDb daily request limit reached (%s): IMDb scores are null until it resets; "
+                "not logged again today.",
+                detail or "no detail",
+            )
+        return OmdbQuotaExhausted(detail)
 
     async def by_imdb_id(self, imdb_id: str) -> OmdbScores | None:
         """Scores for one IMDb id, or None when OMDb has no such title.
 
         A malformed id (TMDb sometimes has "" or None) returns None without a request.
-        Raises UpstreamAuthError for a rejected key, UpstreamUnavailable otherwise.
+        Raises OmdbQuotaExhausted while the daily quota is spent (without a request), UpstreamAuthError
+        for a rejected key, UpstreamUnavailable otherwise.
         """
         imdb_id = (imdb_id or "").strip()
         if not _IMDB_ID.match(imdb_id):
             return None
+        if self.quota_exhausted:
+            raise OmdbQuotaExhausted()
         params = {"i": imdb_id}
         if self._api_key:
             params["apikey"] = self._api_key
@@ -153,10 +200,9 @@ class OMDbClient:
             data = await self._policy.get_json(self._http, "/", params=params)
         except UpstreamNotFound:
             return None
-        except UpstreamAuthError as exc:
-            # OMDb answers 401 for an exhausted daily quota too; that is an outage, not a bad key.
-            if exc.detail and "limit" in exc.detail.lower():
-                raise UpstreamUnavailable(SERVICE, "daily request limit reached", status=401) from None
+        except UpstreamUnavailable as exc:
+            if not isinstance(exc, UpstreamAuthError) and exc.status == 401:
+                raise self._quota_spent(exc.detail) from None  # the policy's 401 "limit reached"
             raise
 
         if not isinstance(data, Mapping):
@@ -172,12 +218,12 @@ class OMDbClient:
     def _handle_error(self, error: str) -> None:
         """Response "False" arrives with HTTP 200: sort not-found from real failures."""
         lowered = error.lower()
-        if any(marker in lowered for marker in _NOT_FOUND_ERRORS):
+        if lowered == _UNKNOWN_ID_ERROR or any(marker in lowered for marker in _NOT_FOUND_ERRORS):
             return None
         if "api key" in lowered:
             # The policy's once-per-process loud log, for the 200 flavour of a rejected key.
             self._policy.report_auth_failure("GET / (OMDb)", error)
             raise UpstreamAuthError(SERVICE, "credentials rejected", detail=error[:200])
         if "limit" in lowered:
-            raise UpstreamUnavailable(SERVICE, "daily request limit reached", detail=error[:200])
+            raise self._quota_spent(error[:200])
         raise UpstreamUnavailable(SERVICE, "error response", detail=error[:200])

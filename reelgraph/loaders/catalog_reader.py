@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from reelgraph.caching.upstream_data import CachedFetcher, cache_key
 from reelgraph.config import Settings
 from reelgraph.errors import UpstreamUnavailableError
-from reelgraph.integrations.call_budget import spend_upstream
+from reelgraph.integrations.call_budget import UpstreamBudgetExceeded, spend_upstream
+from reelgraph.integrations.omdb import OmdbQuotaExhausted
 from reelgraph.integrations.upstream import Upstreams
 from reelgraph.persistence import catalog_mirror as mirror
 from reelgraph.persistence.engine import write_transaction
@@ -27,6 +28,24 @@ from reelgraph.tmdb_payloads import genre_dicts
 log = logging.getLogger("reelgraph.catalog")
 
 DEFAULT_IMAGE_BASE = "https://image.tmdb.org/t/p/"
+ENGLISH = "en-US"
+# Texts TMDb leaves empty (or out) when a movie has no translation in the asked language.
+TRANSLATED_FIELDS = ("title", "overview", "tagline")
+
+
+def untranslated(item: dict[str, Any], fields: Sequence[str] = TRANSLATED_FIELDS) -> list[str]:
+    """The fields of a TMDb movie dict its translation left empty or missing."""
+    return [name for name in fields if not str(item.get(name) or "").strip()]
+
+
+def with_english(
+    item: dict[str, Any], english: dict[str, Any] | None, fields: Sequence[str]
+) -> dict[str, Any]:
+    """`item` with its empty `fields` taken from the English `english` (a new dict)."""
+    if not english:
+        return item
+    filled = {name: english[name] for name in fields if str(english.get(name) or "").strip()}
+    return {**item, **filled} if filled else item
 
 
 class CatalogReader:
@@ -82,15 +101,30 @@ class CatalogReader:
             return details
 
         try:
-            return await self.fetcher.get(
+            details = await self.fetcher.get(
                 cache_key("movie", tmdb_id, language), self._settings.cache_ttl_details_seconds, fetch
             )
+            return await self._english_where_untranslated(details, language)
         except UpstreamUnavailableError:
             mirrored = await self._movie_from_mirror(tmdb_id, language)
             if mirrored is None:
                 raise
             log.warning("TMDb unavailable: movie %s served from the database mirror", tmdb_id)
             return mirrored
+
+    async def _english_where_untranslated(
+        self, details: dict[str, Any] | None, language: str
+    ) -> dict[str, Any] | None:
+        """Empty translated texts filled from the English details: one more request per movie at
+        most, cached like any English read (and shared with English readers)."""
+        missing = untranslated(details) if details else []
+        if details is None or language == ENGLISH or not missing:
+            return details
+        try:
+            english = await self.movie(int(details["id"]), ENGLISH)
+        except (UpstreamUnavailableError, UpstreamBudgetExceeded):
+            return details  # the translation as it is beats no answer; a later read fills it
+        return with_english(details, english, missing)
 
     async def person(self, tmdb_id: int, language: str) -> dict[str, Any] | None:
         if tmdb_id < 1:
@@ -118,6 +152,8 @@ class CatalogReader:
                 if row.omdb_fetched_at is not None and row.omdb_fetched_at > fresh_after:
                     results[tmdb_id] = _scores_from_row(row)
                     await self._remember_omdb(wanted.pop(tmdb_id), results[tmdb_id])
+        if wanted and self._omdb.quota_exhausted:
+            wanted = {}  # OMDb's daily quota is spent: scores stay null, nothing is asked or cached
         if wanted:
             spend_upstream(len(wanted))  # all of them or none: one batch, one answer
             fetched = await asyncio.gather(*(self._fetch_omdb(t, i) for t, i in wanted.items()))
@@ -128,6 +164,8 @@ class CatalogReader:
         async with self._omdb_concurrency:
             try:
                 found = await self._omdb.by_imdb_id(imdb_id)
+            except OmdbQuotaExhausted:  # the client logs it once a day
+                return None
             except Exception as exc:  # scores are an enrichment: an OMDb outage leaves them null
                 log.warning("OMDb lookup for %s failed: %s", imdb_id, exc)
                 return None
@@ -141,10 +179,14 @@ class CatalogReader:
         return scores
 
     async def _remember_omdb(self, imdb_id: str, scores: dict[str, Any] | None) -> None:
-        # Wrapped so that "OMDb has no scores" (None) is a cache hit too.
-        await self.fetcher.put(
-            cache_key("omdb", imdb_id), {"scores": scores}, self._settings.cache_ttl_details_seconds
+        # Wrapped so that "OMDb has no scores" (None) is a cache hit too; that negative answer is
+        # kept as long as the mirror trusts it, so unknown titles do not spend the daily quota.
+        ttl = (
+            self._settings.cache_ttl_details_seconds
+            if scores is not None
+            else self._settings.omdb_max_age_days * 86_400
         )
+        await self.fetcher.put(cache_key("omdb", imdb_id), {"scores": scores}, ttl)
 
     # -- mirror -----------------------------------------------------------------------------------
 
