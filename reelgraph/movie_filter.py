@@ -26,6 +26,7 @@ class MovieFilterSpec:
     keywords: list[str] = field(default_factory=list)
     watch_providers: list[int] = field(default_factory=list)
     watch_region: str | None = None
+    include_adult: bool = False
 
     @property
     def needs_imdb(self) -> bool:

@@ -12,14 +12,16 @@ from typing import Any
 
 from reelgraph.caching.upstream_data import CachedFetcher, cache_key
 from reelgraph.config import Settings
-from reelgraph.errors import BadUserInput
+from reelgraph.errors import BadUserInput, UpstreamUnavailableError
+from reelgraph.integrations.call_budget import UpstreamBudgetExceeded
 from reelgraph.integrations.errors import UpstreamNotFound
 from reelgraph.integrations.tmdb import DiscoverQuery, discover_params
 from reelgraph.integrations.upstream import Upstreams
-from reelgraph.loaders.catalog_reader import CatalogReader
+from reelgraph.loaders.catalog_reader import ENGLISH, CatalogReader, untranslated, with_english
 from reelgraph.tmdb_payloads import genre_dicts
 
 Envelope = dict[str, Any]
+Item = dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,31 @@ class ListSource:
 
     kind: str  # trending, list, discover, similar, recommendations, search_movies, search_people
     args: tuple[Any, ...] = ()
+
+
+LIST_TRANSLATED_FIELDS = ("title", "overview")
+
+
+def _untranslated_movie(item: Item) -> list[str]:
+    is_movie = item.get("media_type", "movie") == "movie"
+    return untranslated(item, LIST_TRANSLATED_FIELDS) if is_movie else []
+
+
+async def _with_english_page(envelope: Envelope, cached: Callable[[str], Awaitable[Envelope]]) -> Envelope:
+    """Empty translated titles and overviews filled from the same page in English (one more
+    request per page, cached); kept as they are when that page cannot be had."""
+    try:
+        english = await cached(ENGLISH)
+    except (UpstreamUnavailableError, UpstreamBudgetExceeded):
+        return envelope
+    by_id = {item.get("id"): item for item in english.get("results", [])}
+    results = [
+        with_english(item, by_id.get(item.get("id")), missing)
+        if (missing := _untranslated_movie(item))
+        else item
+        for item in envelope.get("results", [])
+    ]
+    return {**envelope, "results": results}
 
 
 def _empty_envelope(page: int) -> Envelope:
@@ -74,11 +101,17 @@ class CatalogService:
                 if source.kind.startswith("search")
                 else self._settings.cache_ttl_list_seconds
             )
-            envelope = await self.fetcher.get(
-                cache_key("list", source.kind, source.args, page, language),
-                ttl,
-                lambda: self._fetch_list(source, page, language),
-            )
+
+            def cached(lang: str) -> Awaitable[Envelope]:
+                return self.fetcher.get(
+                    cache_key("list", source.kind, source.args, page, lang),
+                    ttl,
+                    lambda: self._fetch_list(source, page, lang),
+                )
+
+            envelope = await cached(language)
+            if language != ENGLISH and any(_untranslated_movie(i) for i in envelope.get("results", [])):
+                envelope = await _with_english_page(envelope, cached)
             return await self._with_genres(envelope, language)
 
         return fetch
@@ -113,11 +146,13 @@ class CatalogService:
         enriched = [{**item, "genres": genre_dicts(item.get("genre_ids", []), names)} for item in results]
         return {**envelope, "results": enriched}
 
-    def discover_source(self, query: DiscoverQuery) -> ListSource:
+    def discover_source(self, query: DiscoverQuery, include_adult: bool = False) -> ListSource:
         try:
             params = discover_params(query)
         except ValueError as exc:
             raise BadUserInput(str(exc), field="filter") from exc
+        if include_adult:  # TMDb leaves adult titles out unless told otherwise
+            params["include_adult"] = "true"
         return ListSource("discover", (tuple(sorted(params.items())),))
 
     # -- admin ------------------------------------------------------------------------------------

@@ -86,7 +86,7 @@ async def discover_source(catalog: CatalogService, spec: MovieFilterSpec, sort: 
         watch_region=spec.watch_region,
         sort=sort,  # type: ignore[arg-type]  # a MovieSort value, one of the Literal values
     )
-    return catalog.discover_source(query)
+    return catalog.discover_source(query, spec.include_adult)
 
 
 def primary_genre_filter(genres: list[int]) -> KeepFilter:

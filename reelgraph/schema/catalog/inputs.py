@@ -48,6 +48,9 @@ class MovieSort(Enum):
 
 @strawberry.input
 class MovieFilter:
+    include_adult: bool | None = strawberry.field(
+        default=False, description="Adult titles are hidden unless this is true."
+    )
     genres: list[int] | None = strawberry.field(default=None, description="TMDb genre ids.")
     genre_match: GenreMatch | None = GenreMatch.ANY
     exclude_genres: list[int] | None = None
@@ -95,4 +98,5 @@ class MovieFilter:
             keywords=list(self.keywords or []),
             watch_providers=list(self.watch_providers or []),
             watch_region=self.watch_region,
+            include_adult=bool(self.include_adult),
         )

@@ -135,6 +135,8 @@ class WatchProvider:
 
 @strawberry.type
 class WatchProviders:
+    ads: list[WatchProvider] = strawberry.field(description="Free with advertising.")
+    free: list[WatchProvider] = strawberry.field(description="Free, without advertising.")
     region: str
     link: str | None
     flatrate: list[WatchProvider]
@@ -154,6 +156,8 @@ class WatchProviders:
             ]
 
         return cls(
+            ads=providers("ads"),
+            free=providers("free"),
             region=region,
             link=data.get("link"),
             flatrate=providers("flatrate"),
@@ -278,7 +282,8 @@ class Movie(TmdbNode):
             release_date=released,
             year=released.year if released else None,
             popularity=data.get("popularity"),
-            vote_average=data.get("vote_average"),
+            # TMDb sends 0 for a movie nobody voted on: no average, not a zero one.
+            vote_average=None if data.get("vote_count") == 0 else data.get("vote_average"),
             vote_count=data.get("vote_count"),
             genres=[
                 Genre(tmdb_id=int(g["id"]), name=str(g["name"]), _language=language)
@@ -527,7 +532,11 @@ class MovieConnection:
     nodes: list[Movie]
     page_info: relay.PageInfo
     total_count: int | None = strawberry.field(
-        description="Upstream total before viewer filtering, when known."
+        description=(
+            "How many movies the list holds (counting the viewer's hidden ones), exact, or null when "
+            "unknown: a discover filtered here (PRIMARY genres, IMDb filters) is null unless one "
+            "request read it to its end."
+        )
     )
 
     @classmethod
@@ -558,7 +567,9 @@ class SearchResultConnection:
     edges: list[SearchResultEdge]
     nodes: list[SearchResult]
     page_info: relay.PageInfo
-    total_count: int | None
+    total_count: int | None = strawberry.field(
+        description="Movies and people found (counting the viewer's hidden movies), exact, or null when unknown."
+    )
 
     @classmethod
     def of_page(cls, page: ListPage, language: str) -> SearchResultConnection:
