@@ -164,7 +164,8 @@ async def test_imdb_filter_pages_continue_where_the_scan_stopped(gql: GraphQLCli
 async def test_garbage_and_tampered_cursors_are_refused(gql: GraphQLClient) -> None:
     real = (await trending(gql, first=3))["pageInfo"]["endCursor"]
     fields, mac = _decoded(real)
-    assert set(fields) == {"l", "o", "s"}  # the list it belongs to, the offset, the seen-set key
+    # The list it belongs to, the upstream page and the index on it, the seen-set key.
+    assert set(fields) == {"l", "p", "i", "s"}
     users_cursor = base64.urlsafe_b64encode(b"rg1:user:3").decode()
     bad = {
         "garbage": "garbage",
