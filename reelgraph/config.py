@@ -81,6 +81,8 @@ class Settings(BaseSettings):
     upstream_read_timeout_seconds: float = 8.0
     upstream_max_attempts: int = 3
     upstream_rate_limit_per_second: float = 40.0
+    # Requests that may go out at once before the per-second rate applies: a cold page's details.
+    upstream_rate_limit_burst: int = 40
     upstream_breaker_threshold: int = 5
     upstream_breaker_recovery_seconds: float = 30.0
 

@@ -6,8 +6,9 @@ Order of the layers, outermost first, so each one sees what it should:
    the rate limiter or the network;
 2. retries (tenacity): exponential backoff with full jitter on 5xx, timeouts
    and transport errors; 429 (and 503) wait the Retry-After seconds, bounded;
-3. rate limit (aiolimiter): acquired once per HTTP attempt, retries included,
-   because the upstream counts every request;
+3. rate limit (aiolimiter): a token bucket that holds a page's worth of requests and refills at the
+   sustained rate; acquired once per HTTP attempt, retries included, because the upstream counts
+   every request;
 4. the request itself, always with an explicit httpx.Timeout.
 
 The breaker counts one failure per call *after* retries, so N consecutive
@@ -66,8 +67,10 @@ class PolicyConfig:
     # A longer Retry-After fails fast: holding a GraphQL request that long helps nobody.
     max_retry_after: float = 10.0
     rate_limit_per_second: float = 40.0
-    # Bucket size: at most burst + rate requests in any one second (10 + 40 < TMDb's ~50).
-    rate_limit_burst: int = 10
+    # Bucket size: a cold page (30-50 movie details at once) goes out unspaced, later requests at
+    # `rate`/s. A quiet bucket lets burst + rate through in its first second; TMDb's 429s past its
+    # ~50/s are waited out (Retry-After) like any other.
+    rate_limit_burst: int = 40
     breaker_failure_threshold: int = 5
     breaker_recovery_time: float = 30.0
 
@@ -233,7 +236,8 @@ class UpstreamPolicy:
         self.config = config or PolicyConfig()
         cfg = self.config
         install_log_redaction()
-        # Leaky bucket of `burst` slots draining at `rate`/s: smooth, with a small burst allowance.
+        # AsyncLimiter(max_rate, period) is a bucket of max_rate slots that drains at max_rate/period:
+        # `burst` slots draining at `rate`/s, so `burst` requests pass at once, then `rate` per second.
         self.limiter: RateLimiter = limiter or AsyncLimiter(
             cfg.rate_limit_burst, cfg.rate_limit_burst / cfg.rate_limit_per_second
         )

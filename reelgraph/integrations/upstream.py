@@ -23,6 +23,10 @@ log = logging.getLogger("reelgraph.upstream")
 
 OFFLINE_TMDB_BASE = "http://offline-tmdb/3"
 OFFLINE_OMDB_BASE = "http://offline-omdb"
+# Connections kept open per upstream: a cold page's burst of details reuses them instead of paying a
+# TCP (and TLS) handshake each. httpx keeps 20 for 5 s: fewer than a page needs, for less than the
+# time between two pages a user reads (httpcore checks that the server has not closed one on reuse).
+UPSTREAM_POOL = httpx.Limits(max_connections=100, max_keepalive_connections=50, keepalive_expiry=20.0)
 
 
 @dataclass
@@ -47,6 +51,7 @@ def policy_config(settings: Settings) -> PolicyConfig:
         read_timeout=settings.upstream_read_timeout_seconds,
         max_attempts=settings.upstream_max_attempts,
         rate_limit_per_second=settings.upstream_rate_limit_per_second,
+        rate_limit_burst=settings.upstream_rate_limit_burst,
         breaker_failure_threshold=settings.upstream_breaker_threshold,
         breaker_recovery_time=settings.upstream_breaker_recovery_seconds,
     )
@@ -80,6 +85,9 @@ async def create_upstreams(
             "offline" if offline_tmdb else "live",
             "offline" if offline_omdb else "live",
         )
+    # Live: httpx's own transport with our pool (a client's `limits` would not reach a given transport).
+    tmdb_transport = tmdb_transport or httpx.AsyncHTTPTransport(limits=UPSTREAM_POOL)
+    omdb_transport = omdb_transport or httpx.AsyncHTTPTransport(limits=UPSTREAM_POOL)
     tmdb_base = OFFLINE_TMDB_BASE if offline_tmdb else settings.tmdb_base_url
     omdb_base = OFFLINE_OMDB_BASE if offline_omdb else settings.omdb_base_url
     # Instrumented: every attempt (retries included) is counted and timed by endpoint.
