@@ -149,9 +149,7 @@ async def test_movie_uses_one_call_with_append_to_response() -> None:
     assert len(rec.requests) == 1
     assert rec.last.url.path == "/3/movie/603"
     params = rec.params()
-    assert params["append_to_response"] == (
-        "credits,videos,keywords,external_ids,watch/providers,similar,recommendations"
-    )
+    assert params["append_to_response"] == "credits,videos,keywords,external_ids,watch/providers"
     assert params["append_to_response"].split(",") == list(DEFAULT_MOVIE_APPEND)
     assert params["language"] == "fr-FR"
     assert params["include_video_language"] == "fr,en,null"

@@ -33,14 +33,16 @@ ImageKind = Literal["poster", "profile", "backdrop"]
 MAX_PAGE = 500  # TMDb rejects page > 500 with a 400
 MAX_APPEND_PARTS = 20  # TMDb's limit for append_to_response
 DEFAULT_LANGUAGE = "en-US"
+# One lean shape for every details read: what Movie's fields read from the details (credits, videos,
+# keywords, ids, providers), so a list page costs one small request per movie and any later field of
+# the same movie is a cache hit. Not similar and recommendations: two 20-movie pages, three quarters
+# of the body, that only Movie.similar/recommendations read; they fetch their own page (cached).
 DEFAULT_MOVIE_APPEND: tuple[str, ...] = (
     "credits",
     "videos",
     "keywords",
     "external_ids",
     "watch/providers",
-    "similar",
-    "recommendations",
 )
 PERSON_APPEND: tuple[str, ...] = ("movie_credits", "external_ids")
 # Without it, a vote_average sort puts one-vote films at 10.0 on top.
