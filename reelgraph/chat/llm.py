@@ -446,7 +446,7 @@ class LLMEngine:
     async def _people(self, names: Sequence[str], known: dict[str, int]) -> list[PersonHit]:
         async def one(name: str) -> PersonHit | None:
             if name.casefold() in known:
-                return (known[name.casefold()], name, 0.0)
+                return (known[name.casefold()], name, 0.0, None)
             return best_person(name, await self.resolver.search_people(name))
 
         found = await asyncio.gather(*(one(n) for n in names))

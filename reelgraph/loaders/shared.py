@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
 
@@ -22,4 +22,13 @@ class SharedDataLoader(DataLoader[K, V]):
     """
 
     def load(self, key: K) -> Awaitable[V]:
-        return asyncio.shield(super().load(key))
+        future = asyncio.ensure_future(super().load(key))  # already a Future: returned as is
+        # When every caller was cancelled, nobody awaits the shared future: retrieving its error
+        # here keeps asyncio from logging it as lost ("Future exception was never retrieved").
+        future.add_done_callback(_retrieve)
+        return asyncio.shield(future)
+
+
+def _retrieve(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
