@@ -20,8 +20,8 @@ from reelgraph.errors import UpstreamUnavailableError
 from reelgraph.integrations.call_budget import UpstreamBudgetExceeded, spend_upstream
 from reelgraph.integrations.omdb import OmdbQuotaExhausted
 from reelgraph.integrations.upstream import Upstreams
+from reelgraph.loaders.mirror_writer import MirrorWriter
 from reelgraph.persistence import catalog_mirror as mirror
-from reelgraph.persistence.engine import write_transaction
 from reelgraph.persistence.models import MovieRow
 from reelgraph.tmdb_payloads import genre_dicts
 
@@ -62,7 +62,9 @@ class CatalogReader:
         self._sessions = sessions
         self._settings = settings
         self.image_base = DEFAULT_IMAGE_BASE
-        self._omdb_concurrency = asyncio.Semaphore(8)
+        # A cold page's lookups at once; the HTTP policy's rate limit still applies on top.
+        self._omdb_concurrency = asyncio.Semaphore(32)
+        self.mirror = MirrorWriter(sessions)
 
     # -- configuration and genres -------------------------------------------------------------
 
@@ -97,7 +99,7 @@ class CatalogReader:
         async def fetch() -> dict[str, Any] | None:
             details = await self._tmdb.movie(tmdb_id, language)
             if details is not None:
-                await self._mirror_movie(details, language)
+                self._mirror_movie(details, language)
             return details
 
         try:
@@ -171,11 +173,11 @@ class CatalogReader:
                 return None
         scores = _scores_dict(asdict(found)) if found else None
         await self._remember_omdb(imdb_id, scores)
-        try:
-            async with write_transaction(self._sessions) as session:
-                await mirror.save_omdb(session, tmdb_id, scores)
-        except Exception:
-            log.exception("could not mirror OMDb scores of %s", tmdb_id)
+
+        async def save(session: AsyncSession) -> None:
+            await mirror.save_omdb(session, tmdb_id, scores)
+
+        self.mirror.submit(save, f"OMDb scores of {tmdb_id}")
         return scores
 
     async def _remember_omdb(self, imdb_id: str, scores: dict[str, Any] | None) -> None:
@@ -190,12 +192,11 @@ class CatalogReader:
 
     # -- mirror -----------------------------------------------------------------------------------
 
-    async def _mirror_movie(self, details: dict[str, Any], language: str) -> None:
-        try:
-            async with write_transaction(self._sessions) as session:
-                await mirror.mirror_movie(session, details, language)
-        except Exception:  # the mirror is a fallback: failing to write it must not fail the read
-            log.exception("could not mirror movie %s", details.get("id"))
+    def _mirror_movie(self, details: dict[str, Any], language: str) -> None:
+        async def save(session: AsyncSession) -> None:
+            await mirror.mirror_movie(session, details, language)
+
+        self.mirror.submit(save, f"movie {details.get('id')}")
 
     async def _movie_from_mirror(self, tmdb_id: int, language: str) -> dict[str, Any] | None:
         async with self._sessions() as session:

@@ -121,6 +121,8 @@ class Services:
         )
 
     async def close(self) -> None:
+        if self.reader is not None:
+            await self.reader.mirror.flush()  # what was read is mirrored before the engine goes
         if self.recommendations is not None:
             await self.recommendations.close()
         if self.chat is not None:
