@@ -181,7 +181,7 @@ def test_serve_refuses_production_without_cors_origins(tmp_path: Path) -> None:
     environment = {
         **{k: v for k, v in os.environ.items() if not k.startswith("REELGRAPH_")},
         "REELGRAPH_ENV": "production",
-        "REELGRAPH_JWT_SECRET": "s" * 40,
+        "REELGRAPH_JWT_SECRET": "prod-Zq3vT9kLw2XbN8rYp4HcJ6mFd1sGa7Ue0oVi5",  # strong: the CORS check is tested
         "REELGRAPH_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'p.db'}",
     }
     result = subprocess.run(
