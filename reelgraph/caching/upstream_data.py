@@ -100,25 +100,24 @@ class CachedFetcher:
             log.exception("cache clear failed")
 
     async def _single_flight(self, key: str, fetch: Callable[[], Awaitable[T]]) -> T:
-        # Concurrent requests for the same key share one upstream call.
+        # Concurrent requests for the same key share one upstream call. It runs as a task of its
+        # own that every request awaits through a shield: when the request that started it is
+        # cancelled (a sibling field failed), the call goes on for the others, who would otherwise
+        # receive that CancelledError, and it escapes GraphQL execution as an HTTP 500.
         pending = self._in_flight.get(key)
-        if pending is not None:
-            return await asyncio.shield(pending)
-        spend_upstream()  # before the shared future: another request never inherits this refusal
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._in_flight[key] = future
-        try:
-            value = await fetch()
-        except BaseException as exc:
-            if not future.done():
-                future.set_exception(exc)
-            future.exception()  # mark retrieved: waiters, if any, re-raise it themselves
-            raise
-        else:
-            future.set_result(value)
-            return value
-        finally:
-            self._in_flight.pop(key, None)
+        if pending is None:
+            spend_upstream()  # before the shared call: another request never inherits this refusal
+            pending = asyncio.ensure_future(fetch())
+            self._in_flight[key] = pending
+            pending.add_done_callback(lambda done: self._landed(key, done))
+        result: T = await asyncio.shield(pending)
+        return result
+
+    def _landed(self, key: str, done: asyncio.Future[Any]) -> None:
+        if self._in_flight.get(key) is done:
+            del self._in_flight[key]
+        if not done.cancelled():
+            done.exception()  # retrieved: whoever awaits it re-raises it; nobody may be left
 
     async def _read(self, key: str) -> dict[str, Any] | None:
         try:
