@@ -313,7 +313,9 @@ async def test_omdb_not_found_is_a_cached_negative_answer(
             for _ in range(2):
                 movie = (await ok(env.gql, SCORES, {"id": movie_id}))["movie"]
                 assert movie == {"imdbId": unknown, "imdbRating": None, "metascore": None}
-            # The shared cache gone, the database mirror still knows the answer.
+            # The shared cache gone, the database mirror still knows the answer (once written: the
+            # mirror is written behind the reads).
+            await env.app.state.services.reader.mirror.flush()
             await env.app.state.services.reader.fetcher.clear()
             assert (await ok(env.gql, SCORES, {"id": movie_id}))["movie"]["imdbRating"] is None
         assert env.omdb_calls[f"/?i={unknown}"] == 1
