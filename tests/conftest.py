@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -18,7 +20,7 @@ from reelgraph.app import create_app
 from reelgraph.config import Settings
 from reelgraph.mail import Mail
 from reelgraph.persistence.migrate import upgrade_to_head
-from tests.helpers import GraphQLClient
+from tests.helpers import GraphQLClient, free_port
 
 TEST_DATABASE_URL = os.environ.get("REELGRAPH_TEST_DATABASE_URL")
 TEST_CACHE_URL = os.environ.get("REELGRAPH_TEST_CACHE_URL", "memory://")
@@ -110,3 +112,20 @@ async def client(app: Any) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 def gql(client: httpx.AsyncClient) -> GraphQLClient:
     return GraphQLClient(client)
+
+
+@pytest.fixture(scope="module")
+async def ws_url(app: Any) -> AsyncIterator[str]:
+    """The session app on a real loopback socket: httpx's ASGI transport has no WebSocket."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    task = asyncio.create_task(server.serve())
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline and not task.done()
+        await asyncio.sleep(0.05)
+    yield f"ws://127.0.0.1:{port}/graphql"
+    server.should_exit = True
+    await task

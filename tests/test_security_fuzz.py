@@ -21,7 +21,6 @@ import base64
 import contextlib
 import json
 import os
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +28,6 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-import uvicorn
 import websockets
 from graphql import (
     GraphQLEnumType,
@@ -49,7 +47,7 @@ from starlette.applications import Starlette
 
 from reelgraph.config import Settings
 from reelgraph.schema.root import schema
-from tests.helpers import PASSWORD, GraphQLClient, free_port, unique_email
+from tests.helpers import PASSWORD, GraphQLClient, unique_email
 from tests.library_fixtures import member, promoted
 
 EXAMPLES = int(os.environ.get("REELGRAPH_FUZZ_EXAMPLES", "3"))
@@ -530,23 +528,6 @@ async def test_deeply_nested_json_is_refused(caller: Caller, body: str, depth: i
 
 
 # -- the chatStream subscription over a real WebSocket ------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-async def ws_url(app: Starlette) -> AsyncIterator[str]:
-    # The session app on a real socket: httpx's ASGI transport has no WebSocket.
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    task = asyncio.create_task(server.serve())
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline and not task.done()
-        await asyncio.sleep(0.05)
-    yield f"ws://127.0.0.1:{port}/graphql"
-    server.should_exit = True
-    await task
 
 
 @contextlib.asynccontextmanager

@@ -18,7 +18,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 import websockets
 from sqlalchemy import text
 from starlette.applications import Starlette
@@ -29,7 +28,7 @@ from reelgraph.app import create_app
 from reelgraph.config import Settings
 from reelgraph.http import MAX_JSON_DEPTH, nesting_exceeds
 from tests.catalog_fixtures import isolated_app
-from tests.helpers import PASSWORD, GraphQLClient, error_codes, free_port, register, unique_email
+from tests.helpers import PASSWORD, GraphQLClient, error_codes, register, unique_email
 
 REFUSED = {"lone surrogate": "\ud800", "NUL": "\u0000", "BEL": "\u0007", "C1 CSI": "\u009b"}
 TYPENAME = "{ __typename }"
@@ -265,23 +264,6 @@ def test_the_depth_check_is_linear() -> None:
 
 
 # -- over WebSocket ------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-async def ws_url(app: Starlette) -> AsyncIterator[str]:
-    # The session app on a real socket: httpx's ASGI transport has no WebSocket.
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    task = asyncio.create_task(server.serve())
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline and not task.done()
-        await asyncio.sleep(0.05)
-    yield f"ws://127.0.0.1:{port}/graphql"
-    server.should_exit = True
-    await task
 
 
 def connect(url: str, protocol: str = "graphql-transport-ws") -> websockets.connect:
