@@ -77,6 +77,7 @@ def _create_user(args: argparse.Namespace) -> int:
 
 
 def _mock_upstream(args: argparse.Namespace) -> int:
+    # lazy: a command loads only what it runs
     from reelgraph.integrations.mock_upstream import (
         RealApiQuirks,
         run_mock_upstream,
@@ -159,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # JSON lines in production, text in development (REELGRAPH_LOG_FORMAT); request ids in both.
+    # lazy: a command loads only what it runs
     from reelgraph.observability import (
         ObservabilityOptions,
         configure_logging,
