@@ -10,7 +10,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect, text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 VERSION_TABLE = "alembic_version"  # Alembic's default, which env.py keeps
 
@@ -48,9 +48,3 @@ async def applied_revisions(connection: AsyncConnection) -> frozenset[str]:
         return frozenset(row[0] for row in rows)
 
     return await connection.run_sync(read)
-
-
-async def pending_revisions(engine: AsyncEngine) -> bool:
-    """True when the database is behind the newest migration (used by /health/ready)."""
-    async with engine.connect() as connection:
-        return await applied_revisions(connection) != head_revisions()

@@ -248,14 +248,10 @@ class ChatService:
         return kept[:MOVIES_PER_TURN]
 
 
-def _year_of(item: Item) -> int | None:
-    return _year(item.get("release_date"))
-
-
 def _matches(item: Item, state: ChatFilterState) -> bool:
     """The list-level filters that similar-movie lists can honour without more calls."""
     genre_ids = {int(g["id"]) for g in item.get("genres", [])}
-    year = _year_of(item)
+    year = _year(item.get("release_date"))
     return (
         (not state.genres or bool(genre_ids & set(state.genres)))
         and not genre_ids & set(state.exclude_genres)
