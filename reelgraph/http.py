@@ -205,6 +205,7 @@ class GraphQLView(GraphQL[Context, None]):
             )
             if refused is not None:
                 raise refused
+            context.request_json_checked = True  # the extension need not walk the variables again
             registration = await persisted.prepare(request_data)
         result = await super().execute_operation(
             request=request,

@@ -58,6 +58,8 @@ class Context:
     _default_language: str | None = field(default=None, repr=False)
     # Set by the ResponseCacheMarker extension: a query that succeeded may be served from cache.
     cacheable_response: bool = False
+    # Set by the HTTP view once the request's JSON holds no refused character (see HostileStrings).
+    request_json_checked: bool = False
     # graphql-transport-ws: the connection_init payload, where browsers put {"Authorization": ...}.
     connection_params: dict[str, object] | None = None
 

@@ -131,7 +131,9 @@ class HostileStrings(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
         ec = self.execution_context
         if ec.result is None:
-            refused = refused_in_request(ec.query, ec.operation_name, ec.variables)
+            # Over HTTP the view checked the request's JSON already; WebSocket operations come here.
+            checked = getattr(ec.context, "request_json_checked", False)
+            refused = None if checked else refused_in_request(ec.query, ec.operation_name, ec.variables)
             if refused is None and ec.graphql_document is not None:
                 refused = refused_literal(ec.graphql_document, ec.query)
             if refused is not None:
