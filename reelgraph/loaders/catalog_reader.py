@@ -119,8 +119,10 @@ class CatalogReader:
     ) -> dict[str, Any] | None:
         """Empty translated texts filled from the English details: one more request per movie at
         most, cached like any English read (and shared with English readers)."""
-        missing = untranslated(details) if details else []
-        if details is None or language == ENGLISH or not missing:
+        if details is None or language == ENGLISH:
+            return details
+        missing = untranslated(details)
+        if not missing:
             return details
         try:
             english = await self.movie(int(details["id"]), ENGLISH)
