@@ -1,5 +1,6 @@
-"""The cold path of a list page with ratings and cast: movie details go out as one burst, each
-movie's OMDb lookup starts when its own details arrive, and details are one lean request.
+"""The cold path of a list page with ratings and cast: the list pages it spans go out together,
+movie details go out as one burst, each movie's OMDb lookup starts when its own details arrive,
+and details are one lean request.
 
 Asserted on the order of events the upstream mocks record (requests arriving, answers leaving),
 never on wall-clock thresholds."""
@@ -18,6 +19,7 @@ from reelgraph.config import Settings
 from reelgraph.integrations.mock_upstream import create_omdb_app, create_tmdb_app
 from tests.catalog_fixtures import DETAILS_PATH, catalog, isolated_app
 
+DISCOVER_PATH = "/3/discover/movie"
 PAGE = "{ discover(filter: {}, first: 30) { nodes { tmdbId title imdbRating cast(first: 3) { person { name } } } } }"
 # How long every details answer takes: far less than the old limiter's spacing of 30 calls
 # (10 at once, then one every 25 ms), far more than sending 30 requests takes.
@@ -59,7 +61,7 @@ class Recorded:
         self.timeline.events.append(("arrived", path))
         if self.name == "omdb":
             self.timeline.omdb_asked.set()
-        elif DETAILS_PATH.match(path):
+        elif DETAILS_PATH.match(path) or (self.hold == "latency" and path == DISCOVER_PATH):
             await self._wait(path)
         await self.app(scope, receive, send)
         self.timeline.events.append(("answered", path))
@@ -98,6 +100,19 @@ async def test_a_page_of_movie_details_goes_out_as_one_burst(settings: Settings)
     # Every details request reached the upstream before the first one was answered: none waited
     # for a rate-limit slot or a concurrency slot freed by another.
     assert max(arrived) < min(answered)
+
+
+async def test_the_list_pages_a_page_spans_go_out_together_and_genres_are_known(
+    settings: Settings,
+) -> None:
+    timeline, _, body = await cold_page(settings, "latency")
+    assert len(body["data"]["discover"]["nodes"]) == 30  # two upstream pages of about 20
+    pages = [(kind, i) for i, (kind, path) in enumerate(timeline.events) if path == DISCOVER_PATH]
+    arrived = [i for kind, i in pages if kind == "arrived"]
+    answered = [i for kind, i in pages if kind == "answered"]
+    assert len(arrived) == 2 and max(arrived) < min(answered)  # one round trip of wall time, not two
+    # The genre names every list item carries were read at start-up, not on the page's path.
+    assert not any(path == "/3/genre/movie/list" for _, path in timeline.events)
 
 
 async def test_each_omdb_lookup_starts_when_its_own_details_arrive(settings: Settings) -> None:

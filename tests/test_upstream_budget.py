@@ -30,16 +30,17 @@ async def test_lookups_past_the_budget_fail_field_by_field(settings: Settings) -
         nodes = first["data"]["trending"]["nodes"]
         assert len(nodes) == 10 and all(node["title"] for node in nodes)
         refused = budget_errors(first)
-        assert len(refused) == 7  # the list page and the genre names took 2: 3 details fitted
+        # The list page took 1 (the genre names were read at start-up): 4 details fitted.
+        assert len(refused) == 6
         assert {e["extensions"]["maxUpstreamCalls"] for e in refused} == {5}
         assert refused[0]["message"].startswith("This operation needs more than 5 TMDb/OMDb lookups")
         assert all(e["path"][:2] == ["trending", "nodes"] and e["path"][3] == "runtime" for e in refused)
-        assert sum(node["runtime"] is not None for node in nodes) == 3
-        assert detail_calls(env.tmdb_calls) == 3
+        assert sum(node["runtime"] is not None for node in nodes) == 4
+        assert detail_calls(env.tmdb_calls) == 4
 
         # Cached lookups are free: asking again gets further, then everything.
         second = await env.gql(RUNTIMES)
-        assert len(budget_errors(second)) == 2
+        assert len(budget_errors(second)) == 1
         third = await env.gql(RUNTIMES)
         assert "errors" not in third
         assert all(node["runtime"] for node in third["data"]["trending"]["nodes"])
@@ -53,7 +54,7 @@ async def test_omdb_scores_are_refused_as_one_batch(settings: Settings, tmp_path
     await asyncio.to_thread(upgrade_to_head, database_url)
     async with isolated_app(settings, max_upstream_calls=5, database_url=database_url) as env:
         reset_calls(env.omdb)
-        # The list page, the genre names and 3 details use the budget up: no room for the scores.
+        # The list page and 3 details use 4 of the 5: no room for the 3 scores, one batch or none.
         body = await env.gql(query)
         assert [node["imdbRating"] for node in body["data"]["trending"]["nodes"]] == [None] * 3
         assert len(budget_errors(body)) == 3

@@ -19,6 +19,7 @@ from reelgraph.config import Settings
 from reelgraph.errors import UpstreamUnavailableError
 from reelgraph.integrations.call_budget import UpstreamBudgetExceeded, spend_upstream
 from reelgraph.integrations.omdb import OmdbQuotaExhausted
+from reelgraph.integrations.tmdb import DEFAULT_LANGUAGE
 from reelgraph.integrations.upstream import Upstreams
 from reelgraph.loaders.mirror_writer import MirrorWriter
 from reelgraph.persistence import catalog_mirror as mirror
@@ -69,14 +70,26 @@ class CatalogReader:
     # -- configuration and genres -------------------------------------------------------------
 
     async def load_configuration(self) -> None:
-        """Image base URL from TMDb's configuration; the public default when TMDb is unreachable."""
-        try:
-            config = await self.fetcher.get(
+        """Image base URL from TMDb's configuration (the public default when TMDb is unreachable),
+        and the English genre names, which every list page needs: read at start, they are not one
+        more round trip in front of the first list request."""
+        configuration, genres = await asyncio.gather(
+            self.fetcher.get(
                 "configuration", self._settings.cache_ttl_details_seconds, self._tmdb.configuration
-            )
-            self.image_base = config.get("images", {}).get("secure_base_url") or DEFAULT_IMAGE_BASE
-        except UpstreamUnavailableError:
+            ),
+            self.genres(DEFAULT_LANGUAGE),
+            return_exceptions=True,
+        )
+        if isinstance(configuration, UpstreamUnavailableError):
             log.warning("TMDb configuration unavailable; using %s", DEFAULT_IMAGE_BASE)
+        elif isinstance(configuration, BaseException):
+            raise configuration
+        else:
+            self.image_base = configuration.get("images", {}).get("secure_base_url") or DEFAULT_IMAGE_BASE
+        if isinstance(genres, UpstreamUnavailableError):
+            log.warning("TMDb genre list unavailable at start; the first list request asks again")
+        elif isinstance(genres, BaseException):
+            raise genres
 
     async def genres(self, language: str) -> list[dict[str, Any]]:
         data = await self.fetcher.get(
@@ -99,7 +112,7 @@ class CatalogReader:
         async def fetch() -> dict[str, Any] | None:
             details = await self._tmdb.movie(tmdb_id, language)
             if details is not None:
-                self._mirror_movie(details, language)
+                self.mirror.movie(details, language)
             return details
 
         try:
@@ -175,11 +188,7 @@ class CatalogReader:
                 return None
         scores = _scores_dict(asdict(found)) if found else None
         await self._remember_omdb(imdb_id, scores)
-
-        async def save(session: AsyncSession) -> None:
-            await mirror.save_omdb(session, tmdb_id, scores)
-
-        self.mirror.submit(save, f"OMDb scores of {tmdb_id}")
+        self.mirror.omdb_scores(tmdb_id, scores)
         return scores
 
     async def _remember_omdb(self, imdb_id: str, scores: dict[str, Any] | None) -> None:
@@ -193,12 +202,6 @@ class CatalogReader:
         await self.fetcher.put(cache_key("omdb", imdb_id), {"scores": scores}, ttl)
 
     # -- mirror -----------------------------------------------------------------------------------
-
-    def _mirror_movie(self, details: dict[str, Any], language: str) -> None:
-        async def save(session: AsyncSession) -> None:
-            await mirror.mirror_movie(session, details, language)
-
-        self.mirror.submit(save, f"movie {details.get('id')}")
 
     async def _movie_from_mirror(self, tmdb_id: int, language: str) -> dict[str, Any] | None:
         async with self._sessions() as session:

@@ -9,13 +9,15 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reelgraph.persistence.models import GenreRow, MovieGenreRow, MovieRow
 from reelgraph.tmdb_payloads import imdb_id_of
+
+UPSERT_CHUNK_ROWS = 500
 
 
 def _insert(session: AsyncSession, model: type[Any]) -> Any:
@@ -33,16 +35,17 @@ def _parse_date(value: Any) -> date | None:
 async def upsert(
     session: AsyncSession, model: type[Any], rows: Sequence[dict[str, Any]], key: Sequence[str]
 ) -> None:
-    if not rows:
-        return
-    statement = _insert(session, model).values(list(rows))
-    updates = {column: statement.excluded[column] for column in rows[0] if column not in key}
-    statement = (
-        statement.on_conflict_do_update(index_elements=list(key), set_=updates)
-        if updates
-        else statement.on_conflict_do_nothing(index_elements=list(key))
-    )
-    await session.execute(statement)
+    # In chunks: a statement's bound parameters are limited (PostgreSQL: 32,767).
+    for start in range(0, len(rows), UPSERT_CHUNK_ROWS):
+        chunk = list(rows[start : start + UPSERT_CHUNK_ROWS])
+        statement = _insert(session, model).values(chunk)
+        updates = {column: statement.excluded[column] for column in chunk[0] if column not in key}
+        statement = (
+            statement.on_conflict_do_update(index_elements=list(key), set_=updates)
+            if updates
+            else statement.on_conflict_do_nothing(index_elements=list(key))
+        )
+        await session.execute(statement)
 
 
 async def mirror_genres(session: AsyncSession, genres: Sequence[dict[str, Any]], language: str) -> None:
@@ -61,11 +64,9 @@ async def mirror_genres(session: AsyncSession, genres: Sequence[dict[str, Any]],
     )
 
 
-async def mirror_movie(session: AsyncSession, details: dict[str, Any], language: str) -> None:
-    """Writes a TMDb movie (details or list item) and its genres in TMDb order."""
-    tmdb_id = int(details["id"])
+def _movie_row(details: dict[str, Any]) -> dict[str, Any]:
     row = {
-        "tmdb_id": tmdb_id,
+        "tmdb_id": int(details["id"]),
         "title": str(details.get("title") or details.get("original_title") or "")[:500],
         "original_title": details.get("original_title"),
         "original_language": details.get("original_language"),
@@ -81,30 +82,79 @@ async def mirror_movie(session: AsyncSession, details: dict[str, Any], language:
     if "runtime" in details:  # details only; a list item must not erase what details wrote
         row["runtime"] = details.get("runtime")
         row["imdb_id"] = imdb_id_of(details)
-    await upsert(session, MovieRow, [row], ["tmdb_id"])
-    genres = details.get("genres")
-    if genres is not None:
-        await mirror_genres(session, genres, language)
-        await session.execute(delete(MovieGenreRow).where(MovieGenreRow.movie_id == tmdb_id))
-        await upsert(
-            session,
-            MovieGenreRow,
-            [{"movie_id": tmdb_id, "genre_id": int(g["id"]), "position": i} for i, g in enumerate(genres)],
-            ["movie_id", "genre_id"],
-        )
+    return row
 
 
-async def save_omdb(session: AsyncSession, tmdb_id: int, scores: dict[str, Any] | None) -> None:
-    await session.execute(
+async def mirror_movie(session: AsyncSession, details: dict[str, Any], language: str) -> None:
+    """Writes a TMDb movie (details or list item) and its genres in TMDb order."""
+    await mirror_movies(session, [(details, language)])
+
+
+async def mirror_movies(session: AsyncSession, movies: Sequence[tuple[dict[str, Any], str]]) -> None:
+    """Writes TMDb movies (details or list items, each with its language) and their genres in TMDb
+    order, with a few multi-row statements whatever their number."""
+    # One statement per shape (details carry runtime and imdb_id, list items do not), one row per
+    # movie (the last read wins), in id order so that concurrent writers lock rows alike.
+    shapes: dict[frozenset[str], dict[int, dict[str, Any]]] = {}
+    for details, _ in movies:
+        row = _movie_row(details)
+        shapes.setdefault(frozenset(row), {})[row["tmdb_id"]] = row
+    for by_id in shapes.values():
+        await upsert(session, MovieRow, [by_id[key] for key in sorted(by_id)], ["tmdb_id"])
+    with_genres = [(details, language) for details, language in movies if details.get("genres") is not None]
+    if not with_genres:
+        return
+    for language in sorted({language for _, language in with_genres}):
+        names = [g for details, lang in with_genres if lang == language for g in details["genres"]]
+        await mirror_genres(session, names, language)
+    movie_ids = sorted({int(details["id"]) for details, _ in with_genres})
+    await session.execute(delete(MovieGenreRow).where(MovieGenreRow.movie_id.in_(movie_ids)))
+    # The last read of a movie decides its genres (a movie read in two languages lists the same).
+    positions = {
+        (int(details["id"]), int(genre["id"])): index
+        for details, _ in with_genres
+        for index, genre in enumerate(details["genres"])
+    }
+    await upsert(
+        session,
+        MovieGenreRow,
+        [
+            {"movie_id": movie_id, "genre_id": genre_id, "position": index}
+            for (movie_id, genre_id), index in sorted(positions.items())
+        ],
+        ["movie_id", "genre_id"],
+    )
+
+
+async def save_omdb_many(session: AsyncSession, scores: dict[int, dict[str, Any] | None]) -> None:
+    """OMDb scores (None: OMDb has none) of mirrored movies, in one executemany."""
+    if not scores:
+        return
+    now = datetime.now(UTC)
+    statement = (
         MovieRow.__table__.update()
-        .where(MovieRow.tmdb_id == tmdb_id)
+        .where(MovieRow.__table__.c.tmdb_id == bindparam("movie"))
         .values(
-            imdb_rating=(scores or {}).get("imdb_rating"),
-            imdb_votes=(scores or {}).get("imdb_votes"),
-            metascore=(scores or {}).get("metascore"),
-            rotten_tomatoes=(scores or {}).get("rotten_tomatoes"),
-            omdb_fetched_at=datetime.now(UTC),
+            imdb_rating=bindparam("imdb_rating"),
+            imdb_votes=bindparam("imdb_votes"),
+            metascore=bindparam("metascore"),
+            rotten_tomatoes=bindparam("rotten_tomatoes"),
+            omdb_fetched_at=bindparam("fetched_at"),
         )
+    )
+    await session.execute(
+        statement,
+        [
+            {
+                "movie": tmdb_id,
+                "imdb_rating": (found or {}).get("imdb_rating"),
+                "imdb_votes": (found or {}).get("imdb_votes"),
+                "metascore": (found or {}).get("metascore"),
+                "rotten_tomatoes": (found or {}).get("rotten_tomatoes"),
+                "fetched_at": now,
+            }
+            for tmdb_id, found in sorted(scores.items())
+        ],
     )
 
 

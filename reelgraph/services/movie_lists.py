@@ -8,6 +8,7 @@ A cursor of one list (trending) is refused by every other (discover, another win
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import uuid
@@ -26,6 +27,11 @@ MAX_PAGE = 500
 MAX_UPSTREAM_PAGES = 25
 # More items than any upstream page holds: (page, index) as one ordered number for the seen map.
 PAGE_STRIDE = 10_000
+# What one upstream page usually holds (TMDb: 20, sometimes 19-21): enough to guess, from `first`,
+# how many pages a request will read, and ask for them at once instead of one round trip each.
+USUAL_PAGE_SIZE = 20
+# At most this many pages asked for ahead: a guess that misses costs calls, not correctness.
+MAX_PAGES_AHEAD = 4
 SEEN_TTL_SECONDS = 3600
 SEEN_MAX_ENTRIES = 1000
 
@@ -126,6 +132,43 @@ async def _flags(check: KeepFilter | None, window: list[Item]) -> list[bool]:
     return await check(window) if check and window else [True] * len(window)
 
 
+def _pages_needed(index: int, first: int, max_upstream_pages: int) -> int:
+    """Pages a request for `first` items from `index` on will likely read, if nothing is filtered."""
+    return max(1, min(-(-(index + first) // USUAL_PAGE_SIZE), MAX_PAGES_AHEAD, max_upstream_pages))
+
+
+class _PagesAhead:
+    """Reads of the next pages, started together with the first one.
+
+    A 30-item page spans two upstream pages: both are asked for at once (one round trip of wall
+    time, not two). Pages past the list's end come back empty; reads not needed are cancelled
+    (the cached fetch they share with other requests goes on: see CachedFetcher's single flight).
+    """
+
+    def __init__(self, fetch: PageFetcher, first_page: int, count: int) -> None:
+        self._fetch = fetch
+        self._reads: dict[int, asyncio.Task[dict[str, Any]]] = {}
+        if count > 1:
+            last = min(first_page + count - 1, MAX_PAGE)
+            self._reads = {n: asyncio.ensure_future(fetch(n)) for n in range(first_page, last + 1)}
+
+    async def read(self, page: int) -> dict[str, Any]:
+        started = self._reads.pop(page, None)
+        return await started if started is not None else await self._fetch(page)
+
+    def cancel(self) -> None:
+        for read in self._reads.values():
+            read.cancel()
+            # A read that failed or was cancelled: its outcome is not wanted, nor worth a warning.
+            read.add_done_callback(_discard_outcome)
+        self._reads.clear()
+
+
+def _discard_outcome(read: asyncio.Task[dict[str, Any]]) -> None:
+    if not read.cancelled():
+        read.exception()
+
+
 class MovieLists:
     def __init__(self, fetcher: CachedFetcher) -> None:
         self._fetcher = fetcher
@@ -161,34 +204,38 @@ class MovieLists:
         upstream_total: int | None = None
         excluded_some = exhausted = False
         pages_read = 0
-        while len(collected) < first and pages_read < max_upstream_pages:
-            envelope = await fetch(page)
-            pages_read += 1
-            upstream_total = envelope.get("total_results", upstream_total)
-            results: list[Item] = envelope.get("results", [])
-            window = results[index:]
-            kept, allowed = await _flags(keep, window), await _flags(exclude, window)
-            shown = await _flags(hide, window)
-            excluded_some = excluded_some or not all(allowed)
-            for offset, item in enumerate(window):
-                key = item_key(item)
-                if not (kept[offset] and allowed[offset]) or key in counted:
-                    continue
-                counted.add(key)
-                if shown[offset] and key not in served_before:
-                    collected.append((item, page, index + offset))
-                    if len(collected) == first:
-                        index += offset + 1
-                        break
-            else:
-                index = len(results)
-            if index < len(results):
-                break  # filled inside this page
-            if _is_last_page(page, envelope) or not results:
-                exhausted = True
-                break
-            if len(collected) < first:
-                page, index = page + 1, 0
+        ahead = _PagesAhead(fetch, page, _pages_needed(index, first, max_upstream_pages))
+        try:
+            while len(collected) < first and pages_read < max_upstream_pages:
+                envelope = await ahead.read(page)
+                pages_read += 1
+                upstream_total = envelope.get("total_results", upstream_total)
+                results: list[Item] = envelope.get("results", [])
+                window = results[index:]
+                kept, allowed = await _flags(keep, window), await _flags(exclude, window)
+                shown = await _flags(hide, window)
+                excluded_some = excluded_some or not all(allowed)
+                for offset, item in enumerate(window):
+                    key = item_key(item)
+                    if not (kept[offset] and allowed[offset]) or key in counted:
+                        continue
+                    counted.add(key)
+                    if shown[offset] and key not in served_before:
+                        collected.append((item, page, index + offset))
+                        if len(collected) == first:
+                            index += offset + 1
+                            break
+                else:
+                    index = len(results)
+                if index < len(results):
+                    break  # filled inside this page
+                if _is_last_page(page, envelope) or not results:
+                    exhausted = True
+                    break
+                if len(collected) < first:
+                    page, index = page + 1, 0
+        finally:
+            ahead.cancel()
         seen_key = await self._save_seen(served_before, collected) if collected else cursor.seen_key
         end = ListCursor(list_id, page, index, seen_key)
         if keep is None and not excluded_some:
