@@ -42,8 +42,11 @@ schema: install
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
 
+# Throughput with wrk (a native load generator; installed from Debian's packages when missing),
+# as ratios against plain Starlette and the graphql-core engine floor started in the same run.
 bench: install
-	$(BIN)/python -m bench.trending
+	@command -v wrk >/dev/null 2>&1 || $(call apt_install,wrk,wrk)
+	$(BIN)/python -m bench.throughput
 
 # --- Real clients (clients/js): codegen, typecheck, then Apollo, urql, graphql-ws and GraphiQL in
 # Chromium against real servers. Installs Node.js/npm and Chromium with apt-get when missing (as
@@ -57,13 +60,13 @@ PY_TYPES := build/codegen-python
 # $(call apt_install,PACKAGES,WHAT): apt-get install, refreshing the package lists only if needed.
 define apt_install
 	if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then \
-	  echo "make clients: $(2) is missing; install it (Debian: sudo apt-get install -y $(1))" >&2; exit 1; \
+	  echo "make: $(2) is missing; install it (Debian: sudo apt-get install -y $(1))" >&2; exit 1; \
 	fi; \
 	echo "== installing $(1) with apt-get"; \
 	export DEBIAN_FRONTEND=noninteractive; \
 	apt-get install -y -qq $(1) >/dev/null 2>&1 || \
 	  { apt-get update -qq && apt-get install -y -qq $(1) >/dev/null; } || \
-	  { echo "make clients: could not install $(1) with apt-get" >&2; exit 1; }
+	  { echo "make: could not install $(1) with apt-get" >&2; exit 1; }
 endef
 
 clients-tools:
