@@ -45,7 +45,7 @@ clean:
 # Throughput with wrk (a native load generator; installed from Debian's packages when missing),
 # as ratios against plain Starlette and the graphql-core engine floor started in the same run.
 bench: install
-	@command -v wrk >/dev/null 2>&1 || $(call apt_install,wrk,wrk)
+	@command -v wrk >/dev/null 2>&1 || { $(call apt_install,wrk,wrk); }
 	$(BIN)/python -m bench.throughput
 
 # --- Real clients (clients/js): codegen, typecheck, then Apollo, urql, graphql-ws and GraphiQL in
