@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_MODEL_DIR = Path("recommender-model")
+TRAIN_BATCH_ROWS = 20_000
 # Kept here (not imported from evaluation) so building the `reelgraph` parser stays free of
 # numpy/scipy/scikit-learn imports; a test checks they match evaluation.DEFAULT_*. For the same
 # reason every command imports what it runs inside its function: `reelgraph --help` stays fast.
@@ -125,9 +126,16 @@ async def _read_local_data(
     from reelgraph.persistence.engine import create_engine
 
     engine = create_engine(database_url)
+    ratings: list[tuple[int, int, float]] = []
+    interactions: list[tuple[int, int, str]] = []
     try:
         async with AsyncSession(engine) as session:
-            return await repo.all_ratings(session), await repo.all_interactions(session)
+            seen = await repo.watermarks(session)
+            async for batch in repo.rating_batches(session, seen.ratings, TRAIN_BATCH_ROWS):
+                ratings.extend((int(row[0]), int(row[1]), float(row[2])) for row in batch)
+            async for batch in repo.interaction_batches(session, seen.interactions, TRAIN_BATCH_ROWS):
+                interactions.extend((int(row[0]), int(row[1]), str(row[2])) for row in batch)
+        return ratings, interactions
     finally:
         await engine.dispose()
 
@@ -211,7 +219,12 @@ def add_recs_commands(subparsers: Any) -> argparse.ArgumentParser:
     batch.set_defaults(func=_batch)
 
     train = commands.add_parser("train", help="train on the community prior + this server's database")
-    train.add_argument("--out", type=Path, default=DEFAULT_MODEL_DIR, help="model directory to write")
+    train.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_MODEL_DIR,
+        help="model directory to write; REELGRAPH_RECS_MODEL_DIR=DIR makes the server serve it",
+    )
     train.add_argument("--database-url", help="default: REELGRAPH_DATABASE_URL")
     train.add_argument("--no-prior", action="store_true", help="train on local data only")
     train.set_defaults(func=_train)

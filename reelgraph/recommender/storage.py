@@ -1,4 +1,4 @@
-"""Files: a trained model's directory (``model.npz`` + ``model.json``) and the community prior.
+"""Files: a trained model's directory (``model.npz`` + ``model.json``) or blob, and the community prior.
 
 A model directory is written under temporary names then renamed, so a reader never sees half a
 model; the prior is a byte-reproducible .npz shipped in ``data/`` (MovieLens, see
@@ -92,19 +92,17 @@ def _load_prior(path: str | None) -> CommunityPrior:
     return CommunityPrior.from_npz(path)
 
 
-def save_model(model: RecommenderModel, directory: str | PathLike[str]) -> Path:
-    path = Path(directory)
-    path.mkdir(parents=True, exist_ok=True)
+def _model_arrays(model: RecommenderModel) -> dict[str, Any]:
     arrays: dict[str, Any] = {"item_ids": model.item_ids, "counts": model.counts}
     if model.catalog_popularity is not None:
         arrays["catalog_popularity"] = model.catalog_popularity
     arrays.update(model.ease.to_arrays())
     arrays.update(model.content.to_arrays())
-    # Write to a temporary name then rename, so a reader never sees half a model.
-    tmp = path / f".{MODEL_ARRAYS}.tmp"
-    with tmp.open("wb") as handle:
-        np.savez_compressed(handle, **arrays)
-    meta = {
+    return arrays
+
+
+def _model_meta(model: RecommenderModel) -> dict[str, Any]:
+    return {
         "format": ENGINE_FORMAT,
         "version": model.version,
         "config": model.config.as_dict(),
@@ -113,20 +111,11 @@ def save_model(model: RecommenderModel, directory: str | PathLike[str]) -> Path:
         "genre_names": {str(k): list(v) for k, v in sorted(model.genre_names.items())},
         "person_names": {str(k): v for k, v in sorted(model.person_names.items())},
     }
-    meta_tmp = path / f".{MODEL_META}.tmp"
-    meta_tmp.write_text(json.dumps(meta, ensure_ascii=False, sort_keys=True), encoding="utf-8")
-    tmp.replace(path / MODEL_ARRAYS)
-    meta_tmp.replace(path / MODEL_META)
-    return path
 
 
-def load_model(directory: str | PathLike[str]) -> RecommenderModel:
-    path = Path(directory)
-    meta = json.loads((path / MODEL_META).read_text(encoding="utf-8"))
+def _model_from(arrays: dict[str, Any], meta: dict[str, Any], source: object) -> RecommenderModel:
     if meta.get("format") != ENGINE_FORMAT:
-        raise ValueError(f"unsupported recommender model format {meta.get('format')!r} in {path}")
-    with np.load(path / MODEL_ARRAYS, allow_pickle=False) as data:
-        arrays = {name: data[name] for name in data.files}
+        raise ValueError(f"unsupported recommender model format {meta.get('format')!r} in {source}")
     return RecommenderModel(
         item_ids=arrays["item_ids"].astype(np.int64),
         ease=EASE.from_arrays(arrays),
@@ -140,3 +129,55 @@ def load_model(directory: str | PathLike[str]) -> RecommenderModel:
         person_names={int(k): v for k, v in meta["person_names"].items()},
         stats=meta["stats"],
     )
+
+
+def has_model(directory: str | PathLike[str]) -> bool:
+    """Whether ``directory`` holds a model ``save_model`` (``reelgraph recs train --out``) wrote."""
+    path = Path(directory)
+    return (path / MODEL_META).is_file() and (path / MODEL_ARRAYS).is_file()
+
+
+def save_model(model: RecommenderModel, directory: str | PathLike[str]) -> Path:
+    path = Path(directory)
+    path.mkdir(parents=True, exist_ok=True)
+    # Write to a temporary name then rename, so a reader never sees half a model.
+    tmp = path / f".{MODEL_ARRAYS}.tmp"
+    with tmp.open("wb") as handle:
+        np.savez_compressed(handle, **_model_arrays(model))
+    meta_tmp = path / f".{MODEL_META}.tmp"
+    meta_tmp.write_text(json.dumps(_model_meta(model), ensure_ascii=False, sort_keys=True), encoding="utf-8")
+    tmp.replace(path / MODEL_ARRAYS)
+    meta_tmp.replace(path / MODEL_META)
+    return path
+
+
+def load_model(directory: str | PathLike[str]) -> RecommenderModel:
+    path = Path(directory)
+    meta = json.loads((path / MODEL_META).read_text(encoding="utf-8"))
+    with np.load(path / MODEL_ARRAYS, allow_pickle=False) as data:
+        arrays = {name: data[name] for name in data.files}
+    return _model_from(arrays, meta, path)
+
+
+# In a blob, the JSON metadata travels as one more (uint8) array of the same compressed .npz.
+BLOB_META = "__meta_json__"
+
+
+def model_to_bytes(model: RecommenderModel) -> bytes:
+    """The model as one compressed .npz (arrays + its JSON metadata): what the database stores.
+
+    Never a pickle: loading reads plain arrays and JSON (``allow_pickle=False``).
+    """
+    meta = json.dumps(_model_meta(model), ensure_ascii=False, sort_keys=True).encode("utf-8")
+    arrays = _model_arrays(model)
+    arrays[BLOB_META] = np.frombuffer(meta, dtype=np.uint8)
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def model_from_bytes(blob: bytes) -> RecommenderModel:
+    with np.load(io.BytesIO(blob), allow_pickle=False) as data:
+        arrays = {name: data[name] for name in data.files}
+    meta = json.loads(arrays.pop(BLOB_META).tobytes().decode("utf-8"))
+    return _model_from(arrays, meta, "a stored model")

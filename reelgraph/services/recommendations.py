@@ -1,18 +1,32 @@
-"""Recommendations for the viewer: the model's lifecycle (train, reload, refresh) and queries.
+"""Recommendations for the viewer: the shared model's versions, retraining, precomputed lists.
 
-Training runs in a worker thread; requests keep using the current model until the new one is
-swapped in. With REELGRAPH_RECS_MODEL_DIR set, every replica loads the model a `reelgraph recs
-train --out DIR` job wrote there, so they all serve the same version.
+The ``retrain-recommender`` job trains (off the event loop) and stores each model version in the
+database; every API process polls the newest version's header (one primary-key probe) every
+``recs_poll_seconds`` and swaps it in, so all replicas serve and report the same version. With no
+stored model yet, the first process to need one trains it and stores it. ``REELGRAPH_RECS_MODEL_DIR``
+pins a model written by ``reelgraph recs train --out DIR`` instead (no polling).
+
+``precompute-recommendations`` writes the lists of recently active users into the shared cache,
+keyed by the model version and a digest of everything the list depends on (the viewer's ratings,
+interactions, preferences and hidden movies), so any later change by the viewer, or a new model,
+leaves the entry unused: a request never gets a list that ignores its viewer's latest rating.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import json
 import logging
-from collections.abc import Callable
-from pathlib import Path
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import numpy as np
+from aiocache import BaseCache
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from reelgraph.config import Settings
@@ -21,78 +35,216 @@ from reelgraph.movie_filter import MovieFilterSpec
 from reelgraph.persistence import library as library_repo
 from reelgraph.persistence import recommendations as repo
 from reelgraph.recommender.engine import Preferences, Recommendation, RecommenderEngine, UserProfile
+from reelgraph.recommender.explain import Reason, ReasonKind
+from reelgraph.recommender.model import RecommenderModel
+from reelgraph.recommender.storage import has_model, model_from_bytes, model_to_bytes
+from reelgraph.recommender.training import build_model
 
 log = logging.getLogger("reelgraph.recommendations")
 
+PRECOMPUTED_STRATEGY = "HYBRID"  # the query's default: what the app asks for
+_CHUNK = 65_536  # rows turned back into Python values at a time, in the training thread
+
+
+@dataclass(frozen=True)
+class ActivityArrays:
+    """Training data gathered in batches into compact arrays (not millions of Python tuples)."""
+
+    rating_users: np.ndarray
+    rating_movies: np.ndarray
+    rating_values: np.ndarray
+    interaction_users: np.ndarray
+    interaction_movies: np.ndarray
+    interaction_kinds: np.ndarray  # codes into ``kinds``
+    kinds: tuple[str, ...]
+
+    def ratings(self) -> Iterator[tuple[int, int, float]]:
+        for start in range(0, len(self.rating_users), _CHUNK):
+            end = start + _CHUNK
+            yield from zip(
+                self.rating_users[start:end].tolist(),
+                self.rating_movies[start:end].tolist(),
+                self.rating_values[start:end].tolist(),
+                strict=True,
+            )
+
+    def interactions(self) -> Iterator[tuple[int, int, str]]:
+        kinds = self.kinds
+        for start in range(0, len(self.interaction_users), _CHUNK):
+            end = start + _CHUNK
+            yield from zip(
+                self.interaction_users[start:end].tolist(),
+                self.interaction_movies[start:end].tolist(),
+                (kinds[code] for code in self.interaction_kinds[start:end].tolist()),
+                strict=True,
+            )
+
+
+def _train(data: ActivityArrays) -> tuple[RecommenderModel, bytes]:
+    # In a worker thread: the fit and the (compressed) serialisation both stay off the event loop.
+    model = build_model(data.ratings(), data.interactions(), OfflineCatalog.load())
+    return model, model_to_bytes(model)
+
 
 class RecommendationService:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], settings: Settings) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], settings: Settings, cache: BaseCache | None = None
+    ) -> None:
         self._sessions = sessions
         self._settings = settings
+        self._cache = cache
         self.engine = RecommenderEngine()
-        self._training: asyncio.Task[None] | None = None
-        self._refresher: asyncio.Task[None] | None = None
-        self._trained_on = -1  # activity count the current model was trained on
+        # The stored version being served (None: none yet, or a pinned model directory).
+        self.stored_version: int | None = None
+        self._loading: asyncio.Task[None] | None = None
+        self._poller: asyncio.Task[None] | None = None
+        self._retraining = asyncio.Lock()
 
     async def start(self) -> None:
-        """Begins loading or training in the background, and the refresh schedule."""
-        self._ensure_training()
-        self._refresher = asyncio.create_task(self._refresh_loop())
+        """Begins polling for stored versions; loads (or, at start, trains) the first in the background."""
+        if self._settings.recs_model_dir is None:
+            self._poller = asyncio.create_task(self._poll_loop())
+        if self._settings.recs_train_on_start:
+            self._ensure_model()
 
     async def close(self) -> None:
-        for task in (self._refresher, self._training):
+        for task in (self._poller, self._loading):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
 
+    @property
+    def served_version(self) -> dict[str, Any]:
+        """What replicas report (readiness): the stored version and the model's content hash."""
+        return {"version": self.stored_version, "model": self.engine.version}
+
     async def ready_engine(self) -> RecommenderEngine:
-        """The engine with a model; the first call may wait for the first training (a few seconds)."""
+        """The engine with a model; the first call may wait for the first load or training."""
         if not self.engine.is_trained:
-            await asyncio.shield(self._ensure_training())
+            await asyncio.shield(self._ensure_model())
         return self.engine
 
-    def _ensure_training(self) -> asyncio.Task[None]:
-        if self._training is None or (self._training.done() and not self.engine.is_trained):
-            self._training = asyncio.create_task(self.refresh())
-        return self._training
+    def _ensure_model(self) -> asyncio.Task[None]:
+        if self._loading is None or (self._loading.done() and not self.engine.is_trained):
+            self._loading = asyncio.create_task(self._first_model())
+        return self._loading
 
-    async def refresh(self) -> None:
-        """Loads the shared model when one is configured, else trains on the community prior plus
-        this server's ratings and interactions."""
+    async def _first_model(self) -> None:
         model_dir = self._settings.recs_model_dir
-        if model_dir and (Path(model_dir) / "meta.json").exists():
-            loaded = await asyncio.to_thread(RecommenderEngine.load, model_dir)
-            if loaded.version != self.engine.version:
-                self.engine = loaded
-                log.info("recommender model %s loaded from %s", loaded.version, model_dir)
+        if model_dir is not None:
+            if not has_model(model_dir):
+                raise FileNotFoundError(f"REELGRAPH_RECS_MODEL_DIR={model_dir} holds no model")
+            self.engine = await asyncio.to_thread(RecommenderEngine.load, model_dir)
+            log.info("recommender model %s loaded from %s", self.engine.version, model_dir)
             return
-        async with self._sessions() as session:
-            count = await repo.activity_count(session)
-            ratings = await repo.all_ratings(session)
-            interactions = await repo.all_interactions(session)
-        catalog = await asyncio.to_thread(OfflineCatalog.load)
-        version = await self.engine.train_async(ratings, interactions, catalog)
-        self._trained_on = count
-        log.info("recommender model %s trained on %d local ratings and interactions", version, count)
+        if not await self.sync():
+            # Nothing stored yet: this process is the first to need a model.
+            await self.retrain(force=True)
 
-    async def _refresh_loop(self) -> None:
-        # Retrain on a schedule, and sooner once enough new activity has come in.
-        elapsed = 0.0
+    async def sync(self) -> bool:
+        """Swaps in the newest stored version if it is not the one served; False when none is stored."""
+        async with self._sessions() as session:
+            latest = await repo.latest_model(session)
+            if latest is None:
+                return False
+            if latest.version == self.stored_version:
+                return True
+            blob = await repo.model_blob(session, latest.version)
+        if blob is None:  # pruned between the two reads: the next poll sees the newer one
+            return self.engine.is_trained
+        model = await asyncio.to_thread(model_from_bytes, blob)
+        self._swap(model, latest.version)
+        return True
+
+    def _swap(self, model: RecommenderModel, version: int) -> None:
+        if self.stored_version is not None and version < self.stored_version:
+            return  # a slower load of an older version never replaces a newer one
+        self.engine = RecommenderEngine(model)
+        self.stored_version = version
+        log.info("recommender model version %d (%s) in use", version, model.version)
+
+    async def _poll_loop(self) -> None:
         while True:
-            await asyncio.sleep(self._settings.recs_check_seconds)
-            elapsed += self._settings.recs_check_seconds
+            await asyncio.sleep(self._settings.recs_poll_seconds)
+            if not (self.engine.is_trained or self._settings.recs_train_on_start):
+                continue  # nobody asked for recommendations yet: the first request loads one
             try:
-                async with self._sessions() as session:
-                    grown = await repo.activity_count(session) - self._trained_on
-                if (
-                    elapsed >= self._settings.recs_refresh_seconds
-                    or grown >= self._settings.recs_retrain_after
-                ):
-                    elapsed = 0.0
-                    await self.refresh()
+                await self.sync()
             except Exception:
-                log.exception("recommender refresh failed; keeping the current model")
+                log.exception("recommender version poll failed; keeping the current model")
+
+    # --- retraining (the retrain-recommender job) ----------------------------------------------
+
+    async def retrain(self, *, force: bool = False) -> dict[str, Any]:
+        """Trains and stores a new version when due (or ``force``); returns what it did.
+
+        Due: no stored model, the newest older than ``recs_refresh_seconds``, or at least
+        ``recs_retrain_after`` new ratings + interactions since it (by their ids: no table count).
+        """
+        async with self._retraining:
+            settings = self._settings
+            async with self._sessions() as session:
+                latest = await repo.latest_model(session)
+                seen = await repo.watermarks(session)
+            if latest is not None and not force:
+                grown = (seen.ratings - latest.watermarks.ratings) + (
+                    seen.interactions - latest.watermarks.interactions
+                )
+                age = datetime.now(UTC) - latest.created_at
+                if grown < settings.recs_retrain_after and age < timedelta(
+                    seconds=settings.recs_refresh_seconds
+                ):
+                    return {"retrained": False, "version": latest.version, "new_activity": grown}
+            started = time.perf_counter()
+            data = await self._gather(seen)
+            model, blob = await asyncio.to_thread(_train, data)
+            async with self._sessions() as session:
+                version = await repo.store_model(
+                    session,
+                    blob,
+                    len(data.rating_users),
+                    len(data.interaction_users),
+                    seen,
+                    settings.recs_keep_versions,
+                )
+            self._swap(model, version)
+            seconds = round(time.perf_counter() - started, 3)
+            log.info("recommender version %d trained and stored in %.1fs", version, seconds)
+            return {
+                "retrained": True,
+                "version": version,
+                "model": model.version,
+                "ratings": len(data.rating_users),
+                "interactions": len(data.interaction_users),
+                "bytes": len(blob),
+                "seconds": seconds,
+            }
+
+    async def _gather(self, seen: repo.Watermarks) -> ActivityArrays:
+        size = self._settings.recs_train_batch_rows
+        kinds: dict[str, int] = {}  # interaction kinds as small codes, in the order met
+        ratings: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        interactions: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        async with self._sessions() as session:
+            async for batch in repo.rating_batches(session, seen.ratings, size):
+                users, movies, values = zip(*batch, strict=True)
+                ratings.append(
+                    (np.array(users, np.int64), np.array(movies, np.int64), np.array(values, np.float32))
+                )
+            async for batch in repo.interaction_batches(session, seen.interactions, size):
+                users, movies, names = zip(*batch, strict=True)
+                codes = [kinds.setdefault(name, len(kinds)) for name in names]
+                interactions.append(
+                    (np.array(users, np.int64), np.array(movies, np.int64), np.array(codes, np.int16))
+                )
+        r, i = (
+            _columns(ratings, (np.int64, np.int64, np.float32)),
+            _columns(interactions, (np.int64, np.int64, np.int16)),
+        )
+        return ActivityArrays(*r, *i, kinds=tuple(kinds))
+
+    # --- one viewer's list -----------------------------------------------------------------------
 
     async def profile(self, user_id: int) -> UserProfile:
         async with self._sessions() as session:
@@ -115,13 +267,94 @@ class RecommendationService:
     ) -> list[Recommendation]:
         engine = await self.ready_engine()
         profile = await self.profile(user_id)
+        precomputable = spec is None and strategy == PRECOMPUTED_STRATEGY
+        if precomputable and first <= self._settings.recs_precompute_first and self._cache is not None:
+            key = precomputed_key(engine, user_id, profile, hidden)
+            stored = await self._cache.get(key)
+            if stored is not None:
+                return [_recommendation_from(item) for item in stored[:first]]
         allowed = candidate_filter(spec) if spec is not None else None
         # NumPy work: off the event loop.
         return await asyncio.to_thread(engine.recommend, profile, first, strategy, hidden, allowed)
 
+    async def precompute(self) -> dict[str, Any]:
+        """Writes the lists of recently active users into the shared cache (the precompute job)."""
+        settings = self._settings
+        if self._cache is None:
+            return {"users": 0, "skipped": "no cache"}
+        engine = await self.ready_engine()
+        since = datetime.now(UTC) - timedelta(hours=settings.recs_precompute_active_hours)
+        async with self._sessions() as session:
+            users = await repo.recently_active_users(session, since, settings.recs_precompute_max_users)
+        started = time.perf_counter()
+        for user_id in users:
+            profile = await self.profile(user_id)
+            async with self._sessions() as session:
+                hidden = await library_repo.hidden_movie_ids(session, user_id)
+            found = await asyncio.to_thread(
+                engine.recommend, profile, settings.recs_precompute_first, PRECOMPUTED_STRATEGY, hidden, None
+            )
+            await self._cache.set(
+                precomputed_key(engine, user_id, profile, hidden),
+                [_recommendation_to(item) for item in found],
+                ttl=settings.recs_precompute_ttl_seconds,
+            )
+        return {
+            "users": len(users),
+            "model": engine.version,
+            "seconds": round(time.perf_counter() - started, 3),
+        }
+
     async def similar_items(self, tmdb_id: int, k: int) -> list[int]:
         engine = await self.ready_engine()
         return [item.tmdb_id for item in await asyncio.to_thread(engine.similar_items, tmdb_id, k)]
+
+
+def _columns(
+    batches: list[tuple[np.ndarray, np.ndarray, np.ndarray]], dtypes: tuple[Any, Any, Any]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    if not batches:
+        return tuple(np.zeros(0, dtype) for dtype in dtypes)  # type: ignore[return-value]
+    return tuple(np.concatenate([batch[n] for batch in batches]) for n in range(3))  # type: ignore[return-value]
+
+
+def precomputed_key(engine: RecommenderEngine, user_id: int, profile: UserProfile, hidden: set[int]) -> str:
+    """The cache key of a viewer's precomputed list: the model version and a digest of every input
+    the list depends on, so any change to them (a new rating, say) points at another entry."""
+    inputs = {
+        "ratings": sorted(profile.ratings.items()),
+        "interactions": sorted((movie, sorted(kinds)) for movie, kinds in profile.interactions.items()),
+        "preferences": [
+            list(profile.preferences.favorite_genres),
+            list(profile.preferences.disliked_genres),
+            list(profile.preferences.favorite_people),
+            list(profile.preferences.favorite_movies),
+        ],
+        "hidden": sorted(hidden),
+    }
+    digest = hashlib.sha256(json.dumps(inputs, separators=(",", ":")).encode()).hexdigest()[:32]
+    return f"recs:pre:{engine.version}:{user_id}:{digest}"
+
+
+def _recommendation_to(item: Recommendation) -> list[Any]:
+    # Plain JSON (the shared cache never pickles).
+    reasons = [
+        [r.kind.value, r.text_en, r.text_fr, r.movie_id, r.genre_id, r.person_id, r.weight]
+        for r in item.reasons
+    ]
+    return [item.tmdb_id, item.score, reasons]
+
+
+def _recommendation_from(stored: list[Any]) -> Recommendation:
+    tmdb_id, score, reasons = stored
+    return Recommendation(
+        tmdb_id=int(tmdb_id),
+        score=float(score),
+        reasons=tuple(
+            Reason(ReasonKind(kind), en, fr, movie_id=movie, genre_id=genre, person_id=person, weight=weight)
+            for kind, en, fr, movie, genre, person, weight in reasons
+        ),
+    )
 
 
 def candidate_filter(spec: MovieFilterSpec) -> Callable[[int], bool]:
