@@ -1,4 +1,4 @@
-"""Analytics, DailyCount and MovieCount: the admin dashboard's figures.
+"""Analytics, DailyCount and MovieCount: the admin dashboard's figures; ExportPayload: a download link.
 
 Arguments are nullable with defaults, as the contract says; an explicit null means the default.
 """
@@ -11,6 +11,7 @@ import strawberry
 
 from reelgraph.schema.catalog.types import Movie
 from reelgraph.schema.context import Info
+from reelgraph.schema.errors import UserError
 from reelgraph.schema.pagination import or_default
 from reelgraph.services.analytics import (
     DEFAULT_DAYS,
@@ -83,3 +84,10 @@ class Analytics:
     async def most_rated(self, info: Info, first: int | None = DEFAULT_FIRST) -> list[MovieCount]:
         tallies = await self._service.most_rated(or_default(first, DEFAULT_FIRST))
         return await _movie_counts(info, tallies)
+
+
+@strawberry.type
+class ExportPayload:
+    url: str | None = strawberry.field(description="A download link, valid until expiresAt.")
+    expires_at: dt.datetime | None
+    errors: list[UserError]
