@@ -76,8 +76,8 @@ def job(
 
 def registered_jobs() -> Mapping[str, JobSpec]:
     """Every job by name, importing the bodies' modules first (each registers itself)."""
-    from reelgraph.jobs import bodies
-
+    # By name: the bodies import this module to register, so a static import would be a cycle.
+    bodies = importlib.import_module("reelgraph.jobs.bodies")
     for module in pkgutil.iter_modules(bodies.__path__):
         importlib.import_module(f"{bodies.__name__}.{module.name}")
     return MappingProxyType(_REGISTRY)

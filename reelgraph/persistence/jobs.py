@@ -12,13 +12,12 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlmodel import JSON, Column, Field, SQLModel, col
+from sqlmodel import col
 
-from reelgraph.persistence.models import NEVER_REUSED_IDS, UTCDateTime, utcnow
+from reelgraph.persistence.models import JobRunRow, utcnow
 
 QUEUED = "QUEUED"
 RUNNING = "RUNNING"
@@ -26,35 +25,6 @@ SUCCEEDED = "SUCCEEDED"
 FAILED = "FAILED"
 ACTIVE = (QUEUED, RUNNING)
 MAX_ERROR_LENGTH = 4000
-
-
-class JobRunRow(SQLModel, table=True):
-    __tablename__ = "job_runs"
-    __table_args__ = (sa.Index("ix_job_runs_name_status", "name", "status"), NEVER_REUSED_IDS)
-
-    # Growing ids: newest first is id order, and cursors and global ids are plain row ids.
-    id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=64)
-    status: str = Field(max_length=16)
-    queued_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
-    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    attempts: int = 0
-    max_attempts: int = 1
-    error: str | None = Field(default=None, sa_type=sa.Text)
-    params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    summary: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
-    # "name@period number" for scheduled runs: unique, so a second scheduler cannot fire a period again.
-    period_key: str | None = Field(default=None, max_length=100, unique=True, index=True)
-    # A RUNNING run whose lease has passed belongs to a dead worker and may be claimed again.
-    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    worker: str | None = Field(default=None, max_length=100)
-
-    @property
-    def duration_ms(self) -> int | None:
-        if self.started_at is None or self.finished_at is None:
-            return None
-        return int((self.finished_at - self.started_at).total_seconds() * 1000)
 
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -142,7 +112,7 @@ async def claim_run(sessions: Sessions, run_id: int, worker: str, lease: timedel
                 worker=worker,
             )
         )
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]  # CursorResult of an UPDATE
+        if claimed.rowcount != 1:
             return None
         return await session.get(JobRunRow, run_id, populate_existing=True)
 
@@ -214,3 +184,13 @@ async def count_queued(sessions: Sessions) -> int:
             select(func.count()).select_from(JobRunRow).where(JobRunRow.status == QUEUED)
         )
         return int(total or 0)
+
+
+async def record_failed_attempt(sessions: Sessions, run_id: int, worker: str, error: str) -> None:
+    """A failed attempt with a retry to come: its error is kept, the next attempt counted."""
+    async with sessions.begin() as session:
+        await session.execute(
+            update(JobRunRow)
+            .where(JobRunRow.id == run_id, JobRunRow.worker == worker, JobRunRow.status == RUNNING)
+            .values(error=error[:MAX_ERROR_LENGTH], attempts=JobRunRow.attempts + 1)
+        )

@@ -1,0 +1,1 @@
+"""Background jobs on the wire: the admin view of job runs."""
