@@ -138,9 +138,13 @@ class RecommendationService:
             self.engine = await asyncio.to_thread(RecommenderEngine.load, model_dir)
             log.info("recommender model %s loaded from %s", self.engine.version, model_dir)
             return
-        if not await self.sync():
-            # Nothing stored yet: this process is the first to need a model.
-            await self.retrain(force=True)
+        if await self.sync():
+            return
+        # Nothing stored yet: this process is the first to need a model. Not forced: should the job
+        # have stored one meanwhile (it shares the lock in-process), that one is used instead.
+        await self.retrain()
+        if not self.engine.is_trained:
+            await self.sync()
 
     async def sync(self) -> bool:
         """Swaps in the newest stored version if it is not the one served; False when none is stored."""
