@@ -333,7 +333,8 @@ async def run_case(case: dict[str, Any], post: Post, names: Names, query: str = 
     session_id: str | None = None
     shown: list[int] = []
     genre_any = False
-    for number, turn in enumerate(turns_of(case), start=1):
+    turns = turns_of(case)
+    for number, turn in enumerate(turns, start=1):
         expect: dict[str, Any] = turn["expect"]
         result = TurnResult(case["id"], case["category"], number, turn["message"])
         results.append(result)
@@ -346,7 +347,12 @@ async def run_case(case: dict[str, Any], post: Post, names: Names, query: str = 
         payload = (body.get("data") or {}).get("chat")
         if body.get("errors") or payload is None:
             result.problems.append(f"GraphQL errors: {body.get('errors')}")
-            break  # the session cannot go on
+            # the session cannot go on: the turns left count as wrong
+            for later, rest in enumerate(turns[number:], start=number + 1):
+                missed = TurnResult(case["id"], case["category"], later, rest["message"])
+                missed.problems.append("not run: an earlier turn failed")
+                results.append(missed)
+            break
         if payload["errors"]:
             result.problems.append(f"user errors: {payload['errors']}")
         payload.setdefault("choices", [])
@@ -418,8 +424,8 @@ async def time_corpus(post: Post, corpus: dict[str, Any] | None = None) -> list[
             body = await post({"query": query, "variables": variables})
             timings.append((time.perf_counter() - started) * 1000)
             payload = (body.get("data") or {}).get("chat")
-            if payload is None:
-                raise RuntimeError(f"chat failed: {body.get('errors')}")
+            if payload is None:  # counted as a wrong turn by run_corpus; the session cannot go on
+                break
             session_id = payload["session"]["id"] if payload["session"] else None
             choices = [c["tmdbId"] for c in payload.get("choices", [])]
             shown = (
