@@ -18,8 +18,9 @@ from strawberry.relay import GlobalID
 from reelgraph.app import create_app
 from reelgraph.config import Settings
 from reelgraph.mail import Mail
+from reelgraph.persistence.migrate import upgrade_to_head
 from reelgraph.persistence.models import ChatSessionRow
-from tests.conftest import RecordingMailer
+from tests.conftest import RecordingMailer, make_settings
 from tests.helpers import GraphQLClient, error_codes, register, unique_email
 
 RUN = "mutation($n: String!) { runJob(name: $n) { job { id name status attempts error durationMs } errors { code field } } }"
@@ -221,3 +222,22 @@ async def test_password_reset_mail_goes_through_the_queue_and_is_retried(setting
         sent = [edge["node"] for edge in runs if edge["node"]["name"] == "send-mail"]
         assert sent and sent[0]["attempts"] == 2  # refused once by the mail server, then delivered
         assert sent[0]["error"] is None
+
+
+async def test_with_no_broker_the_api_process_fires_the_schedules_and_counts_runs(tmp_path: Path) -> None:
+    """`make run` alone: the scheduled jobs run in the API process, and /metrics counts them."""
+    own = make_settings(tmp_path, job_schedules=True, job_eager=False, cleanup_seconds=1)
+    await asyncio.to_thread(upgrade_to_head, own.database_url)
+    async for app, gql in _start(own, RecordingMailer()):
+        token = await _admin(gql, app)
+        cleanups: list[dict[str, Any]] = []
+        while len(cleanups) < 2:  # the schedule fires in the background
+            body = await gql(JOBS, {"status": "SUCCEEDED", "first": 100}, token=token)
+            cleanups = [
+                edge["node"] for edge in body["data"]["jobs"]["edges"] if edge["node"]["name"] == "cleanup"
+            ]
+            await asyncio.sleep(0.1)
+        assert cleanups[0]["queuedAt"] > cleanups[1]["queuedAt"]  # one run per period, newest first
+        metrics = (await gql.http.get("/metrics")).text
+        assert 'reelgraph_job_runs_total{job="cleanup",status="SUCCEEDED"}' in metrics
+        assert "reelgraph_job_queue_depth" in metrics
