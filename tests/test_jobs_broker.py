@@ -29,6 +29,8 @@ RUN = "mutation($n: String!) { runJob(name: $n) { job { id status } errors { cod
 JOBS = "query($s: JobStatus) { jobs(status: $s, first: 100) { nodes { id name status attempts error } } }"
 LEASE_SECONDS = 2  # short, so a killed worker's run is claimable again soon
 
+PATIENCE = 180  # seconds: far beyond what any wait here takes, so a broken engine fails, never hangs
+
 
 async def _redis_reachable() -> bool:
     import redis.asyncio as redis
@@ -112,26 +114,30 @@ def _start_worker(env: dict[str, str], workers: list[subprocess.Popen[bytes]], t
 
 
 async def _ready(process: subprocess.Popen[bytes], port: int) -> subprocess.Popen[bytes]:
-    """Waits for the worker's /health/ready (the test's timeout bounds it)."""
+    """Waits for the worker's /health/ready."""
     async with httpx.AsyncClient() as http:
-        while True:
-            assert process.poll() is None, "the worker exited"
-            try:
-                if (await http.get(f"http://127.0.0.1:{port}/health/ready", timeout=1)).status_code == 200:
-                    return process
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.2)
+        async with asyncio.timeout(PATIENCE):  # a bound against a hang, not a timing check
+            while True:
+                assert process.poll() is None, "the worker exited"
+                try:
+                    if (
+                        await http.get(f"http://127.0.0.1:{port}/health/ready", timeout=1)
+                    ).status_code == 200:
+                        return process
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.2)
 
 
 async def _until(cluster: dict[str, Any], job_id: str, status: str) -> dict[str, Any]:
     """Polls jobs(status:) over /graphql until the run is listed there."""
-    while True:
-        body = await cluster["gql"](JOBS, {"s": status}, token=cluster["token"])
-        for node in body["data"]["jobs"]["nodes"]:
-            if node["id"] == job_id:
-                return dict(node)
-        await asyncio.sleep(0.1)
+    async with asyncio.timeout(PATIENCE):  # a bound against a hang, not a timing check
+        while True:
+            body = await cluster["gql"](JOBS, {"s": status}, token=cluster["token"])
+            for node in body["data"]["jobs"]["nodes"]:
+                if node["id"] == job_id:
+                    return dict(node)
+            await asyncio.sleep(0.1)
 
 
 def _files(directory: Path, pattern: str) -> list[str]:
@@ -170,8 +176,9 @@ async def test_a_failing_job_retries_and_is_listed_failed_with_its_error(cluster
 async def test_a_worker_killed_mid_job_loses_nothing(cluster: dict[str, Any]) -> None:
     first = await cluster["start_worker"]()
     job_id, _ = await _run(cluster, "test-hold")
-    while not _files(cluster["dir"], f"started-{first.pid}-*"):  # noqa: ASYNC110  # another process writes it
-        await asyncio.sleep(0.05)
+    async with asyncio.timeout(PATIENCE):  # a bound against a hang, not a timing check
+        while not _files(cluster["dir"], f"started-{first.pid}-*"):  # noqa: ASYNC110  # another process writes it
+            await asyncio.sleep(0.05)
 
     first.send_signal(signal.SIGKILL)  # no shutdown of any kind: the run stays RUNNING, unacknowledged
     first.wait(10)
@@ -188,8 +195,9 @@ async def test_a_worker_killed_mid_job_loses_nothing(cluster: dict[str, Any]) ->
 async def test_a_worker_stopped_gracefully_finishes_its_job(cluster: dict[str, Any]) -> None:
     worker = await cluster["start_worker"]()
     job_id, _ = await _run(cluster, "test-hold")
-    while not _files(cluster["dir"], f"started-{worker.pid}-*"):  # noqa: ASYNC110  # another process writes it
-        await asyncio.sleep(0.05)
+    async with asyncio.timeout(PATIENCE):  # a bound against a hang, not a timing check
+        while not _files(cluster["dir"], f"started-{worker.pid}-*"):  # noqa: ASYNC110  # another process writes it
+            await asyncio.sleep(0.05)
 
     worker.send_signal(signal.SIGTERM)  # it stops taking runs and waits for this one
     (cluster["dir"] / "release").touch()

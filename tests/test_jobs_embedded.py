@@ -35,6 +35,8 @@ query($status: JobStatus, $first: Int, $after: String) {
 """
 NODE = "query($id: ID!) { node(id: $id) { ... on Job { id name status } } }"
 
+PATIENCE = 180  # seconds: far beyond what any wait here takes, so a broken engine fails, never hangs
+
 
 class FlakyMailer(RecordingMailer):
     """Refuses the first message, as a mail server that is briefly down."""
@@ -92,12 +94,13 @@ async def _admin(gql: GraphQLClient, app: Any) -> str:
 
 async def _wait_for_status(gql: GraphQLClient, token: str, job_id: str, status: str) -> dict[str, Any]:
     """Polls jobs(status:) until the run shows up there (the test's timeout bounds it)."""
-    while True:
-        body = await gql(JOBS, {"status": status, "first": 100}, token=token)
-        for edge in body["data"]["jobs"]["edges"]:
-            if edge["node"]["id"] == job_id:
-                return dict(edge["node"])
-        await asyncio.sleep(0.05)
+    async with asyncio.timeout(PATIENCE):  # a bound against a hang, not a timing check
+        while True:
+            body = await gql(JOBS, {"status": status, "first": 100}, token=token)
+            for edge in body["data"]["jobs"]["edges"]:
+                if edge["node"]["id"] == job_id:
+                    return dict(edge["node"])
+            await asyncio.sleep(0.05)
 
 
 async def test_run_job_cleanup_succeeds_in_process_and_deletes_what_expired(
@@ -215,8 +218,9 @@ async def test_password_reset_mail_goes_through_the_queue_and_is_retried(setting
             "errors": [],
         }
 
-        while not [mail for mail in mailer.outbox if mail.to == email]:  # noqa: ASYNC110  # a job sends it
-            await asyncio.sleep(0.02)
+        async with asyncio.timeout(PATIENCE):  # a bound against a hang, not a timing check
+            while not [mail for mail in mailer.outbox if mail.to == email]:  # noqa: ASYNC110  # a job sends it
+                await asyncio.sleep(0.02)
         assert "reset-password?token=" in mailer.last_to(email).body
         runs = (await gql(JOBS, {"status": "SUCCEEDED", "first": 100}, token=token))["data"]["jobs"]["edges"]
         sent = [edge["node"] for edge in runs if edge["node"]["name"] == "send-mail"]
@@ -231,12 +235,15 @@ async def test_with_no_broker_the_api_process_fires_the_schedules_and_counts_run
     async for app, gql in _start(own, RecordingMailer()):
         token = await _admin(gql, app)
         cleanups: list[dict[str, Any]] = []
-        while len(cleanups) < 2:  # the schedule fires in the background
-            body = await gql(JOBS, {"status": "SUCCEEDED", "first": 100}, token=token)
-            cleanups = [
-                edge["node"] for edge in body["data"]["jobs"]["edges"] if edge["node"]["name"] == "cleanup"
-            ]
-            await asyncio.sleep(0.1)
+        async with asyncio.timeout(PATIENCE):  # a bound against a hang, not a timing check
+            while len(cleanups) < 2:  # the schedule fires in the background
+                body = await gql(JOBS, {"status": "SUCCEEDED", "first": 100}, token=token)
+                cleanups = [
+                    edge["node"]
+                    for edge in body["data"]["jobs"]["edges"]
+                    if edge["node"]["name"] == "cleanup"
+                ]
+                await asyncio.sleep(0.1)
         assert cleanups[0]["queuedAt"] > cleanups[1]["queuedAt"]  # one run per period, newest first
         metrics = (await gql.http.get("/metrics")).text
         assert 'reelgraph_job_runs_total{job="cleanup",status="SUCCEEDED"}' in metrics
