@@ -107,6 +107,12 @@ class JobEngine:
             self._background.append(asyncio.create_task(run_schedules(self), name="job-schedules"))
         self._background.append(asyncio.create_task(self._sweep(), name="job-sweep"))
 
+    async def _resend_handed_back(self) -> None:
+        # Embedded, nobody else runs this database's jobs: what the last shutdown handed back (or
+        # a crash left behind) starts again now rather than once it looks stale to the sweep.
+        for run_id in await repo.orphaned_runs(self.services.sessions, utcnow()):
+            await self.send(run_id)
+
     async def close(self) -> None:
         self.services.job_queue.connect(None)
         for task in self._background:
@@ -172,6 +178,11 @@ class JobEngine:
         """Every third of a lease: sends again the runs nobody runs (a dead worker's, a lost
         message's) and reads the queue depth for /metrics."""
         period = max(self.settings.job_lease_seconds / 3, 0.5)
+        if self.embedded:
+            try:
+                await self._resend_handed_back()
+            except Exception:  # the database is away: the sweep below tries again
+                log.warning("could not resend the runs handed back", exc_info=True)
         while True:
             await asyncio.sleep(period)
             try:
