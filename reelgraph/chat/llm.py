@@ -17,16 +17,28 @@ import asyncio
 import json
 import logging
 import re
+import types
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_type_hints
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, create_model
 
 from reelgraph.chat import lexicon as lx
 from reelgraph.chat.entities import EntityResolver, MovieHit, PersonHit, best_movie, best_person
-from reelgraph.chat.filters import INTENTS, SORTS, ChatFilterState, Intent, Sort
+from reelgraph.chat.filters import (
+    FILTER_FIELDS,
+    INTENTS,
+    RUNTIME_MAX_MINUTES,
+    SORTS,
+    YEAR_MAX,
+    YEAR_MIN,
+    ChatFilterState,
+    Intent,
+)
+from reelgraph.chat.rules.clarify import ambiguous
+from reelgraph.chat.rules.merge import answer_choice
 from reelgraph.text import is_french
 
 logger = logging.getLogger("reelgraph.chat.llm")
@@ -57,6 +69,11 @@ class LLMConfig:
 
 
 # ---- the schema the model fills ----------------------------------------------------------------
+#
+# One source of truth: every filter of ChatFilterState (FILTER_FIELDS, which mirrors the contract's
+# ChatFilters plus runtime_min and exclude_people) becomes a property of the tool, typed from the
+# dataclass. The model never sees ids, so the id-valued filters are named differently (genre
+# names, people's names, titles). The control properties say how to read the turn.
 
 
 def _nullable(kind: str, **extra: Any) -> dict[str, Any]:
@@ -67,43 +84,189 @@ def _array(items: dict[str, Any]) -> dict[str, Any]:
     return {"type": "array", "items": items}
 
 
-def filters_json_schema() -> dict[str, Any]:
-    """ChatFilters as the model sees them. Strict-mode compatible: every property is required,
-    optional values are nullable, no additional properties, no numeric bounds (checked here)."""
-    properties: dict[str, Any] = {
-        "intent": {"type": "string", "enum": list(INTENTS)},
-        "refine": {
-            "type": "boolean",
-            "description": "true when the message adjusts the previous filters, false for a new search",
-        },
-        "genres": _array({"type": "string", "enum": list(GENRE_CHOICES)}),
-        "exclude_genres": _array({"type": "string", "enum": list(GENRE_CHOICES)}),
-        "genre_match": {
+_Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+_Keyword = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+_Position = Annotated[int, Field(ge=1, le=100)]
+_Year = Annotated[int, Field(ge=YEAR_MIN, le=YEAR_MAX)]
+_Rating = Annotated[float, Field(ge=0, le=10)]
+_Minutes = Annotated[int, Field(ge=0, le=RUNTIME_MAX_MINUTES)]
+_Language = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
+
+
+@dataclass(frozen=True, slots=True)
+class ToolProperty:
+    """One property of the tool: its JSON schema for the model and its Python type for checking."""
+
+    name: str
+    schema: dict[str, Any]
+    python: Any
+    default: Any
+
+
+# The id-valued filters, as the model names them: (property name, item schema, checked item type, cap).
+_NAMED_FILTERS: dict[str, tuple[str, dict[str, Any], Any, int]] = {
+    "genres": ("genres", {"type": "string", "enum": list(GENRE_CHOICES)}, str, 10),
+    "exclude_genres": ("exclude_genres", {"type": "string", "enum": list(GENRE_CHOICES)}, str, 10),
+    "people": ("people", {"type": "string", "description": "actor or director names"}, _Name, 5),
+    "exclude_people": ("exclude_people", {"type": "string", "description": "without X"}, _Name, 5),
+    "similar_to": (
+        "similar_to_titles",
+        {"type": "string", "description": "titles the user wants movies like (or liked)"},
+        _Name,
+        3,
+    ),
+}
+# Bounds and wording of the scalar filters, by field name (the type comes from the dataclass).
+_SCALARS: dict[str, tuple[Any, str | None]] = {
+    "year_from": (_Year, "four digits"),
+    "year_to": (_Year, "four digits"),
+    "min_imdb_rating": (_Rating, "0-10"),
+    "min_vote_average": (_Rating, "0-10"),
+    "runtime_min": (_Minutes, "minutes"),
+    "runtime_max": (_Minutes, "minutes"),
+    "original_language": (_Language, "ISO 639-1 code, e.g. fr, ko"),
+    "keywords": (
+        _Keyword,
+        "themes the filters cannot say, lower-case, as the user said them (time travel, heist, braquage)",
+    ),
+    "sort": (None, None),
+}
+
+
+def _json_type(hint: Any) -> tuple[dict[str, Any], bool]:
+    """The JSON schema of a dataclass annotation (int | None, list[str], Literal[...] | None), and
+    whether it is a list."""
+    args = [a for a in get_args(hint) if a is not type(None)]
+    nullable = get_origin(hint) in (Union, types.UnionType) and len(args) == 1
+    inner = args[0] if nullable else hint
+    if get_origin(inner) is list:
+        return _array(_json_type(get_args(inner)[0])[0]), True
+    if get_origin(inner) is Literal:
+        values = list(get_args(inner))
+        return {"type": ["string", "null"], "enum": [*values, None]} if nullable else {"enum": values}, False
+    kind = {int: "integer", float: "number", str: "string", bool: "boolean"}.get(inner)
+    if kind is None:
+        raise TypeError(f"no JSON type for {hint!r}: give the filter a mapping in reelgraph.chat.llm")
+    return (_nullable(kind) if nullable else {"type": kind}), False
+
+
+def _capped_list(item: Any, cap: int) -> Any:
+    """list[item] with at most ``cap`` items, for pydantic (built at import, from the tables)."""
+    return Annotated.__class_getitem__((types.GenericAlias(list, (item,)), Field(max_length=cap)))  # type: ignore[attr-defined]
+
+
+def _filter_properties() -> list[ToolProperty]:
+    hints = get_type_hints(ChatFilterState)
+    out: list[ToolProperty] = []
+    for name in FILTER_FIELDS:
+        if name in _NAMED_FILTERS:
+            prop, item, checked, cap = _NAMED_FILTERS[name]
+            out.append(ToolProperty(prop, _array(item), _capped_list(checked, cap), []))
+            continue
+        if name not in _SCALARS:
+            raise TypeError(f"filter {name!r} has no mapping for the LLM tool: add it to reelgraph.chat.llm")
+        schema, is_list = _json_type(hints[name])
+        checked, description = _SCALARS[name]
+        if description:
+            (schema["items"] if is_list else schema)["description"] = description
+        if is_list:
+            out.append(ToolProperty(name, schema, _capped_list(checked, 8), []))
+        else:
+            python = hints[name] if checked is None else checked | None
+            out.append(ToolProperty(name, schema, python, None))
+    return out
+
+
+_CONTROL_PROPERTIES: tuple[ToolProperty, ...] = (
+    ToolProperty("intent", {"type": "string", "enum": list(INTENTS)}, Intent, "DISCOVER"),
+    ToolProperty(
+        "refine",
+        {"type": "boolean", "description": "true when the message adjusts the previous filters"},
+        bool,
+        False,
+    ),
+    ToolProperty(
+        "genre_match",
+        {
             "type": "string",
             "enum": ["ALL", "ANY"],
-            "description": "ALL: every genre (sci-fi comedy); ANY: either (horror or thriller)",
+            "description": "ALL: sci-fi comedy; ANY: horror or thriller",
         },
-        "people": _array({"type": "string", "description": "actor or director names"}),
-        "exclude_people": _array({"type": "string"}),
-        "similar_to_titles": _array({"type": "string", "description": "titles the user wants movies like"}),
-        "similar_to_positions": _array(
-            {"type": "integer", "description": "1-based positions in the list the user sees"}
+        Literal["ALL", "ANY"],
+        "ALL",
+    ),
+    ToolProperty(
+        "similar_to_positions",
+        _array({"type": "integer", "description": "1-based positions in the list the user sees"}),
+        Annotated[list[_Position], Field(max_length=5)],
+        [],
+    ),
+    ToolProperty(
+        "title",
+        _nullable("string", description="the one movie the user asks about (intent TITLE)"),
+        _Name | None,
+        None,
+    ),
+    ToolProperty("title_position", _nullable("integer"), _Position | None, None),
+    ToolProperty(
+        "title_year",
+        _nullable("integer", description="the year the user gave with a title (Dracula 1931)"),
+        _Year | None,
+        None,
+    ),
+    ToolProperty(
+        "exclude_positions", _array({"type": "integer"}), Annotated[list[_Position], Field(max_length=50)], []
+    ),
+    ToolProperty(
+        "exclude_all_visible",
+        {"type": "boolean", "description": "the user rejects every movie shown"},
+        bool,
+        False,
+    ),
+    ToolProperty(
+        "liked_title",
+        _nullable("string", description="I liked / loved / j'ai adoré X: X (also in similar_to_titles)"),
+        _Name | None,
+        None,
+    ),
+    ToolProperty(
+        "disliked_titles",
+        _array({"type": "string", "description": "I hated X: X (movies like it are left out)"}),
+        Annotated[list[_Name], Field(max_length=3)],
+        [],
+    ),
+    ToolProperty(
+        "choice_position",
+        _nullable(
+            "integer", description="the answer to the previous question: 1-based position among the choices"
         ),
-        "title": _nullable("string", description="the one movie the user asks about (intent TITLE)"),
-        "title_position": _nullable("integer"),
-        "exclude_positions": _array({"type": "integer"}),
-        "exclude_all_visible": {"type": "boolean", "description": "the user rejects every movie shown"},
-        "year_from": _nullable("integer"),
-        "year_to": _nullable("integer"),
-        "min_imdb_rating": _nullable("number"),
-        "min_vote_average": _nullable("number"),
-        "runtime_min": _nullable("integer", description="minutes"),
-        "runtime_max": _nullable("integer", description="minutes"),
-        "original_language": _nullable("string", description="ISO 639-1 code, e.g. fr, ko"),
-        "keywords": _array({"type": "string", "description": "TMDb keywords, e.g. time travel, heist"}),
-        "sort": {"type": ["string", "null"], "enum": [*SORTS, None]},
-        "reply": {"type": "string", "description": "one short sentence for the user, no movie titles"},
-    }
+        _Position | None,
+        None,
+    ),
+    ToolProperty(
+        "clarify",
+        {
+            "type": ["string", "null"],
+            "enum": ["reference", "person", None],
+            "description": "intent CLARIFY: a reference to the list with nothing there, or him/her with nobody named",
+        },
+        Literal["reference", "person"] | None,
+        None,
+    ),
+    ToolProperty(
+        "reply",
+        {"type": "string", "description": "one short sentence for the user, no movie titles"},
+        Annotated[str, StringConstraints(max_length=600)] | None,
+        None,
+    ),
+)
+TOOL_PROPERTIES: tuple[ToolProperty, ...] = (*_CONTROL_PROPERTIES, *_filter_properties())
+
+
+def filters_json_schema() -> dict[str, Any]:
+    """The tool's parameters. Strict-mode compatible: every property is required, optional values
+    are nullable, no additional properties, no numeric bounds (Extraction checks them)."""
+    properties = {p.name: p.schema for p in TOOL_PROPERTIES}
     return {
         "type": "object",
         "properties": properties,
@@ -112,39 +275,12 @@ def filters_json_schema() -> dict[str, Any]:
     }
 
 
-_Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
-_Keyword = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
-_Position = Annotated[int, Field(ge=1, le=100)]
-
-
-class Extraction(BaseModel):
-    """The validated model output. Unknown keys are ignored; out-of-range values are errors."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    intent: Intent = "DISCOVER"
-    refine: bool = False
-    genres: list[str] = Field(default_factory=list, max_length=10)
-    exclude_genres: list[str] = Field(default_factory=list, max_length=10)
-    genre_match: Literal["ALL", "ANY"] = "ALL"
-    people: list[_Name] = Field(default_factory=list, max_length=5)
-    exclude_people: list[_Name] = Field(default_factory=list, max_length=5)
-    similar_to_titles: list[_Name] = Field(default_factory=list, max_length=3)
-    similar_to_positions: list[_Position] = Field(default_factory=list, max_length=5)
-    title: _Name | None = None
-    title_position: _Position | None = None
-    exclude_positions: list[_Position] = Field(default_factory=list, max_length=50)
-    exclude_all_visible: bool = False
-    year_from: int | None = Field(default=None, ge=1870, le=2100)
-    year_to: int | None = Field(default=None, ge=1870, le=2100)
-    min_imdb_rating: float | None = Field(default=None, ge=0, le=10)
-    min_vote_average: float | None = Field(default=None, ge=0, le=10)
-    runtime_min: int | None = Field(default=None, ge=0, le=1000)
-    runtime_max: int | None = Field(default=None, ge=1, le=1000)
-    original_language: str | None = Field(default=None, pattern=r"^[a-z]{2}$")
-    keywords: list[_Keyword] = Field(default_factory=list, max_length=8)
-    sort: Sort | None = None
-    reply: str | None = Field(default=None, max_length=600)
+# The validated model output, built from the same properties. Unknown keys are ignored;
+# out-of-range values are errors (and the rules answer instead).
+_EXTRACTION_FIELDS: dict[str, Any] = {p.name: (p.python, p.default) for p in TOOL_PROPERTIES}
+Extraction: type[BaseModel] = create_model(
+    "Extraction", __config__=ConfigDict(extra="ignore"), **_EXTRACTION_FIELDS
+)
 
 
 # ---- prompts -------------------------------------------------------------------------------------
@@ -166,9 +302,18 @@ refine=true and start from the previous filters shown below; for a new search se
 - people: actor or director names as the user means them; exclude_people for "without X".
 - similar_to_titles: titles the user wants movies like; positions count from 1 in the list the \
 user currently sees ({visible} movies); exclude_all_visible for "not these" / "others".
-- title (and intent TITLE): the one movie the user asks about.
-- Years are four digits (the current year is {year}); "90s" is 1990-1999; ratings are 0-10; \
-runtimes are minutes; original_language is an ISO 639-1 code ("French films" -> fr).
+- title (and intent TITLE): the one movie the user asks about; title_year when the user gives one.
+- Taste: "I liked / loved / enjoyed X", "j'ai adoré X" mean more like X: intent SIMILAR, X in \
+similar_to_titles and liked_title. "I hated X" puts X in disliked_titles (movies like it are left out).
+- keywords: themes no other field can say ("about time travel", "a heist", "set in space", "based \
+on a true story"), lower-case, in the user's words.
+- Ask instead of guessing: a reference to the list with nothing there ("the second one"), or \
+"him"/"her" with nobody named yet, is intent CLARIFY with clarify "reference" or "person".
+- After a question with choices (shown below), an answer by number, year or title sets \
+choice_position (1-based).
+- Years are four digits (the current year is {year}); "90s" is 1990-1999; "from 1994" is \
+1994-1994; ratings are 0-10; runtimes are minutes; original_language is an ISO 639-1 code \
+("French films" -> fr).
 - sort: one of {sorts}, or null.
 - reply: one short, friendly sentence in {language} saying what you searched for. Never name \
 specific movies, never include links, never mention these rules.
@@ -176,6 +321,12 @@ specific movies, never include links, never mention these rules.
 
 
 def _describe_previous(previous: ChatFilterState | None) -> str:
+    if previous is not None and previous.intent == "CLARIFY" and previous.choices:
+        choices = [
+            f"{n}. {previous.movie_titles.get(m, '?')} ({previous.movie_years.get(m, '?')})"
+            for n, m in enumerate(previous.choices, start=1)
+        ]
+        return "The assistant asked which movie the user means; choices: " + "; ".join(choices)
     if previous is None or not (previous.has_filters() or previous.exclude_ids):
         return "Previous filters: none (this is a new conversation)."
     people = [previous.person_names.get(p, f"person #{p}") for p in previous.people]
@@ -204,7 +355,8 @@ def _describe_previous(previous: ChatFilterState | None) -> str:
 
 _FENCE = re.compile(r"^\s*```(?:json)?\s*|\s*```\s*$", re.IGNORECASE)
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
-_KEYWORD_OK = re.compile(r"^[a-z0-9][a-z0-9 '\-]*$")
+# Letters (accents too: "braquage", "époque"), digits, spaces, apostrophes and hyphens only.
+_KEYWORD_OK = re.compile(r"^[^\W_][\w '\-]*$")
 
 
 def _sanitize_reply(reply: str | None) -> str | None:
@@ -261,6 +413,8 @@ class LLMEngine:
         history: Sequence[tuple[str, str]] = (),
     ) -> ChatFilterState:
         visible = [int(v) for v in visible_ids if isinstance(v, int) and v > 0]
+        # The reply follows the message's own language; the request's decides only when it cannot.
+        language = message_language(message, language)
         try:
             async with asyncio.timeout(self.config.timeout_seconds + 1.0):
                 raw = await self._complete(message, previous, visible, language, history)
@@ -271,7 +425,7 @@ class LLMEngine:
         except Exception as exc:  # any client/transport error: the rules take over
             raise ChatEngineError(f"request failed: {type(exc).__name__}") from exc
         try:
-            extraction = Extraction.model_validate(raw)
+            extraction = Extraction.model_validate(raw).model_dump()
         except ValidationError as exc:
             raise ChatEngineError(f"invalid output: {exc.error_count()} error(s)") from exc
         try:
@@ -382,30 +536,45 @@ class LLMEngine:
     # ----------------------------------------------------------------------------- resolution
 
     async def _to_state(
-        self, x: Extraction, previous: ChatFilterState | None, visible: list[int], language: str
+        self, x: dict[str, Any], previous: ChatFilterState | None, visible: list[int], language: str
     ) -> ChatFilterState:
-        refine = x.refine and previous is not None
+        """The model's answer as a ChatFilterState, the same shape the rules give: names and titles
+        resolved, taste and questions in the same fields, so ChatService treats both alike."""
+        lang = "fr" if is_french(language) else "en"
+        if (
+            previous is not None
+            and previous.intent == "CLARIFY"
+            and previous.choices
+            and x["choice_position"]
+        ):
+            position = x["choice_position"] - 1
+            if position < len(previous.choices):  # the answer to "which one?", as the rules read it
+                answered = answer_choice(previous, previous.choices[position], lang)
+                answered.source = "llm"
+                return answered.normalized()
+        refine = x["refine"] and previous is not None
         known_people = {} if previous is None else {v.casefold(): k for k, v in previous.person_names.items()}
 
         def at(position: int) -> int | None:
             return visible[position - 1] if 1 <= position <= len(visible) else None
 
-        people, excluded, similar, title = await asyncio.gather(
-            self._people(x.people, known_people),
-            self._people(x.exclude_people, known_people),
-            self._movies(x.similar_to_titles),
-            self._movies([x.title] if x.title else []),
+        people, excluded, similar, title, disliked = await asyncio.gather(
+            self._people(x["people"], known_people),
+            self._people(x["exclude_people"], known_people),
+            self._movies(x["similar_to_titles"], x["title_year"]),
+            self._movies([x["title"]] if x["title"] else [], x["title_year"]),
+            self._movies(x["disliked_titles"], None),
         )
-        state = ChatFilterState(intent=x.intent, language="fr" if is_french(language) else "en", source="llm")
-        state.genres = [g for name in x.genres if (g := lx.genre_id_for(name)) is not None]
-        state.exclude_genres = [g for name in x.exclude_genres if (g := lx.genre_id_for(name)) is not None]
-        state.genre_match = x.genre_match
+        state = ChatFilterState(intent=x["intent"], language=lang, source="llm")
+        state.genres = [g for name in x["genres"] if (g := lx.genre_id_for(name)) is not None]
+        state.exclude_genres = [g for name in x["exclude_genres"] if (g := lx.genre_id_for(name)) is not None]
+        state.genre_match = x["genre_match"]
         state.people = [hit[0] for hit in people]
         state.exclude_people = [hit[0] for hit in excluded]
         state.person_names = {hit[0]: hit[1] for hit in (*people, *excluded)}
-        state.similar_to = [hit[0] for hit in similar]
-        state.similar_to.extend(i for p in x.similar_to_positions if (i := at(p)) is not None)
-        state.movie_titles = {hit[0]: hit[1] for hit in similar}
+        state.similar_to = [hit[0] for hit, _ in similar]
+        state.similar_to.extend(i for p in x["similar_to_positions"] if (i := at(p)) is not None)
+        state.movie_titles = {hit[0]: hit[1] for hit, _ in similar}
         if refine and previous is not None and not state.similar_to and previous.similar_to:
             state.similar_to = list(previous.similar_to)  # the model cannot name what it never saw
             state.movie_titles = dict(previous.movie_titles)
@@ -413,35 +582,87 @@ class LLMEngine:
             for pid in (*state.people, *state.exclude_people):
                 if pid in previous.person_names:  # the known name, not the model's spelling
                     state.person_names[pid] = previous.person_names[pid]
-        state.year_from, state.year_to = x.year_from, x.year_to
-        state.min_imdb_rating, state.min_vote_average = x.min_imdb_rating, x.min_vote_average
-        state.runtime_min, state.runtime_max = x.runtime_min, x.runtime_max
-        state.original_language = x.original_language
-        state.keywords = [k.lower() for k in x.keywords if _KEYWORD_OK.match(k.lower())][:5]
-        state.sort = x.sort
-        state.reply = _sanitize_reply(x.reply)
-        excluded_ids = [i for p in x.exclude_positions if (i := at(p)) is not None]
-        if x.exclude_all_visible:
+        for name in (
+            "year_from",
+            "year_to",
+            "min_imdb_rating",
+            "min_vote_average",
+            "runtime_min",
+            "runtime_max",
+        ):
+            setattr(state, name, x[name])
+        state.original_language = x["original_language"]
+        state.keywords = [k.lower() for k in x["keywords"] if _KEYWORD_OK.match(k.lower())][:5]
+        state.sort = x["sort"]
+        state.reply = _sanitize_reply(x["reply"])
+        excluded_ids = [i for p in x["exclude_positions"] if (i := at(p)) is not None]
+        if x["exclude_all_visible"]:
             excluded_ids.extend(visible)
+        # "I hated X": X and what the related lists tie to it are left out, as with the rules
+        state.disliked = [
+            *(previous.disliked if refine and previous else []),
+            *(hit[0] for hit, _ in disliked),
+        ]
+        excluded_ids.extend(hit[0] for hit, _ in disliked)
+        state.movie_titles.update({hit[0]: hit[1] for hit, _ in disliked})
         state.exclude_ids = [*(previous.exclude_ids if refine and previous else []), *excluded_ids]
-        title_id = title[0][0] if title else (at(x.title_position) if x.title_position else None)
-        if x.intent == "TITLE":
+        liked = next(
+            (hit for hit, _ in await self._movies([x["liked_title"]] if x["liked_title"] else [], None)), None
+        )
+        if liked is not None and liked[0] in state.similar_to:
+            state.rate_offer = liked[0]
+        question = self._question(x, state, previous, similar, title, lang)
+        if question is not None:
+            return question.normalized()
+        title_id = title[0][0][0] if title else (at(x["title_position"]) if x["title_position"] else None)
+        if x["intent"] == "TITLE":
             if title_id is None:
                 raise ChatEngineError("TITLE without a resolvable movie")
             state.similar_to = [title_id]
-            state.movie_titles = {title[0][0]: title[0][1]} if title else {}
-        if refine and x.intent not in ("TITLE", "SMALLTALK"):
+            state.movie_titles = {title[0][0][0]: title[0][0][1]} if title else {}
+        if refine and x["intent"] not in ("TITLE", "SMALLTALK"):
             state.intent = "REFINE"
-        if x.intent == "SMALLTALK" and previous is not None and not state.has_filters():
+        if x["intent"] == "SMALLTALK" and previous is not None and not state.has_filters():
             kept = previous.copy()  # small talk keeps the filters in force
-            kept.intent, kept.source, kept.reply, kept.language = (
-                "SMALLTALK",
-                "llm",
-                state.reply,
-                state.language,
-            )
+            kept.intent, kept.source, kept.reply, kept.language = "SMALLTALK", "llm", state.reply, lang
             return kept.normalized()
         return state.normalized()
+
+    @staticmethod
+    def _question(
+        x: dict[str, Any],
+        state: ChatFilterState,
+        previous: ChatFilterState | None,
+        similar: list[tuple[MovieHit, list[MovieHit]]],
+        title: list[tuple[MovieHit, list[MovieHit]]],
+        lang: str,
+    ) -> ChatFilterState | None:
+        """A CLARIFY state, shaped as the rules shape theirs: a title several movies share with
+        close popularity (choices, most popular first), or a reference the model could not
+        resolve (the filters in force stay for the answer); None when nothing needs asking."""
+        kind: str | None = None
+        choices: list[MovieHit] = []
+        if title and title[0][1] and x["intent"] == "TITLE":
+            kind, choices = "title", title[0][1]
+        elif any(options for _, options in similar):
+            kind, choices = "similar", next(options for _, options in similar if options)
+        elif x["intent"] == "CLARIFY":
+            kind = x["clarify"] or "reference"
+        if kind is None:
+            return None
+        if kind == "title":
+            question = ChatFilterState()
+        elif kind == "similar":
+            question = state.copy()
+            question.similar_to = [m for m in question.similar_to if m not in {c[0] for c in choices}]
+        else:
+            question = previous.copy() if previous is not None else ChatFilterState()
+        question.intent, question.clarify, question.source = "CLARIFY", kind, "llm"
+        question.choices = [c[0] for c in choices]
+        question.movie_titles.update({c[0]: c[1] for c in choices})
+        question.movie_years = {c[0]: c[2] for c in choices if c[2] is not None}
+        question.rate_offer, question.reply, question.language = None, None, lang
+        return question
 
     async def _people(self, names: Sequence[str], known: dict[str, int]) -> list[PersonHit]:
         async def one(name: str) -> PersonHit | None:
@@ -452,9 +673,27 @@ class LLMEngine:
         found = await asyncio.gather(*(one(n) for n in names))
         return [hit for hit in found if hit is not None]
 
-    async def _movies(self, titles: Sequence[str]) -> list[MovieHit]:
-        async def one(title: str) -> MovieHit | None:
-            return best_movie(title, await self.resolver.search_movies(title))
+    async def _movies(self, titles: Sequence[str], year: int | None) -> list[tuple[MovieHit, list[MovieHit]]]:
+        """Each title resolved, with the movies it could also mean when no year settles it (see
+        ``ambiguous``: the rules' own test, so both engines ask about the same titles)."""
+
+        async def one(title: str) -> tuple[MovieHit, list[MovieHit]] | None:
+            hits = await self.resolver.search_movies(title)
+            hit = best_movie(title, hits, year)
+            if hit is None:
+                return None
+            return hit, ([] if year is not None else ambiguous(hit, hits))
 
         found = await asyncio.gather(*(one(t) for t in titles))
-        return [hit for hit in found if hit is not None]
+        return [pair for pair in found if pair is not None]
+
+
+def message_language(message: str, requested: str | None) -> str:
+    """ "fr" or "en": the message's own words when they tell (the rules' hint words), else the
+    request's language."""
+    tokens = lx.normalize(message).split()
+    fr = sum(1 for t in tokens if t in lx.FRENCH_HINTS)
+    en = sum(1 for t in tokens if t in lx.ENGLISH_HINTS)
+    if fr != en:
+        return "fr" if fr > en else "en"
+    return "fr" if is_french(requested) else "en"
