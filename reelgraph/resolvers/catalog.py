@@ -7,7 +7,7 @@ loader, and wraps the plain data it gets back.
 from __future__ import annotations
 
 from reelgraph.errors import BadUserInput, UserErrorCode, UserErrors
-from reelgraph.schema.catalog.inputs import MovieFilter, MovieList, MovieSort, TimeWindow
+from reelgraph.schema.catalog.inputs import MovieFilter, MovieList, MovieSort, TimeWindow, TrendingSource
 from reelgraph.schema.catalog.types import Genre, Movie, MovieConnection, Person, SearchResultConnection
 from reelgraph.schema.context import Info
 from reelgraph.schema.errors import OkPayload, user_errors
@@ -38,6 +38,7 @@ async def person(info: Info, tmdb_id: int, language: str | None = None) -> Perso
 async def trending(
     info: Info,
     window: TimeWindow | None = TimeWindow.WEEK,
+    source: TrendingSource | None = TrendingSource.TMDB,
     first: int | None = 20,
     after: str | None = None,
     include_hidden: bool | None = False,
@@ -45,10 +46,14 @@ async def trending(
 ) -> MovieConnection:
     size = page_size(first)
     lang = await info.context.language(language)
-    page = await info.context.services.browse.trending(
-        info.context.loaders, (window or TimeWindow.WEEK).value, size, after, bool(include_hidden), lang
-    )
-    return MovieConnection.of_page(page, lang)
+    browse, loaders = info.context.services.browse, info.context.loaders
+    days = (window or TimeWindow.WEEK).value
+    if source == TrendingSource.COMMUNITY:
+        community = await browse.community_trending(loaders, days, size, after, bool(include_hidden), lang)
+        if community is not None:
+            return MovieConnection.of_page(community, lang, TrendingSource.COMMUNITY)
+    page = await browse.trending(loaders, days, size, after, bool(include_hidden), lang)
+    return MovieConnection.of_page(page, lang, TrendingSource.TMDB)
 
 
 async def movies(

@@ -14,7 +14,16 @@ from reelgraph.loaders import RequestLoaders
 from reelgraph.movie_filter import MovieFilterSpec
 from reelgraph.services import discovery
 from reelgraph.services.catalog import CatalogService, ListSource
-from reelgraph.services.movie_lists import Item, KeepFilter, ListPage, MovieLists, PageFetcher, list_identity
+from reelgraph.services.community_trending import CommunityTrending
+from reelgraph.services.movie_lists import (
+    Item,
+    KeepFilter,
+    ListCursor,
+    ListPage,
+    MovieLists,
+    PageFetcher,
+    list_identity,
+)
 from reelgraph.services.recommendations import RecommendationService
 from reelgraph.tmdb_payloads import genre_dicts, imdb_id_of
 
@@ -45,11 +54,16 @@ def _empty_page(after: str | None) -> ListPage:
 
 class BrowseService:
     def __init__(
-        self, catalog: CatalogService, lists: MovieLists, recommendations: RecommendationService
+        self,
+        catalog: CatalogService,
+        lists: MovieLists,
+        recommendations: RecommendationService,
+        community: CommunityTrending,
     ) -> None:
         self._catalog = catalog
         self._lists = lists
         self._recommendations = recommendations
+        self._community = community
 
     async def _page(
         self,
@@ -79,9 +93,29 @@ class BrowseService:
         include_hidden: bool,
         language: str,
     ) -> ListPage:
+        """A page of TMDb's trending list."""
         source = ListSource("trending", (window,))
         fetch = self._catalog.page_fetcher(source, language)
         return await self._page(loaders, list_identity(source), fetch, first, after, include_hidden)
+
+    async def community_trending(
+        self,
+        loaders: RequestLoaders,
+        window: str,
+        first: int,
+        after: str | None,
+        include_hidden: bool,
+        language: str,
+    ) -> ListPage | None:
+        """A page of this server's own trending list; None when there is too little activity for
+        one (or `after` is a position in TMDb's list): then TMDb's list answers.
+        A cursor keeps the list it came from, even if the community list appeared meanwhile."""
+        ranked = await self._community.ranking(window)
+        community_id = list_identity(ListSource("community", (window,)))
+        if ranked is None or (after is not None and not ListCursor.belongs_to(after, community_id)):
+            return None
+        fetch = self._community.page_fetcher(ranked, language)
+        return await self._page(loaders, community_id, fetch, first, after, include_hidden)
 
     async def movie_list(
         self,

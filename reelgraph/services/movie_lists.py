@@ -82,6 +82,15 @@ class ListCursor:
         fields = {"l": self.list_id, "p": self.page, "i": self.index, "s": self.seen_key}
         return cursors.sign(b"rgl2" + json.dumps(fields, separators=(",", ":")).encode())
 
+    @staticmethod
+    def belongs_to(cursor: str, list_id: str) -> bool:
+        """Whether `cursor` is a valid position in list `list_id`."""
+        try:
+            ListCursor.decode(cursor, list_id)
+        except BadUserInput:
+            return False
+        return True
+
     @classmethod
     def decode(cls, cursor: str | None, list_id: str) -> ListCursor | None:
         """The position in list `list_id` a cursor stands for; BAD_USER_INPUT when it is not one

@@ -17,6 +17,15 @@ class TimeWindow(Enum):
 
 
 @strawberry.enum
+class TrendingSource(Enum):
+    TMDB = strawberry.enum_value("TMDB", description="TMDb's trending list.")
+    COMMUNITY = strawberry.enum_value(
+        "COMMUNITY",
+        description="This server's own signals: views by distinct users, ratings, interactions, with recency decay.",
+    )
+
+
+@strawberry.enum
 class MovieList(Enum):
     POPULAR = "popular"
     TOP_RATED = "top_rated"

@@ -16,6 +16,7 @@ from strawberry import relay
 
 from reelgraph.integrations.tmdb import image_url
 from reelgraph.schema import ids
+from reelgraph.schema.catalog.inputs import TrendingSource
 from reelgraph.schema.context import Info
 from reelgraph.schema.pagination import or_default, page_size
 from reelgraph.services.movie_lists import ListPage
@@ -538,9 +539,12 @@ class MovieConnection:
             "request read it to its end."
         )
     )
+    source: TrendingSource | None = strawberry.field(
+        default=None, description="Which source answered a trending list; null for other lists."
+    )
 
     @classmethod
-    def of_page(cls, page: ListPage, language: str) -> MovieConnection:
+    def of_page(cls, page: ListPage, language: str, source: TrendingSource | None = None) -> MovieConnection:
         edges = [
             MovieEdge(cursor=cursor, node=Movie.from_tmdb(item, language))
             for item, cursor in zip(page.items, page.cursors, strict=True)
@@ -550,6 +554,7 @@ class MovieConnection:
             nodes=[edge.node for edge in edges],
             page_info=page_info_of(page),
             total_count=page.total_count,
+            source=source,
         )
 
 
