@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from reelgraph.movie_filter import MovieFilterSpec
 
-Intent = Literal["DISCOVER", "SIMILAR", "PERSON", "TITLE", "TRENDING", "REFINE", "SMALLTALK"]
+Intent = Literal["DISCOVER", "SIMILAR", "PERSON", "TITLE", "TRENDING", "REFINE", "SMALLTALK", "CLARIFY"]
 Sort = Literal[
     "POPULARITY_DESC",
     "RELEASE_DATE_DESC",
@@ -26,7 +26,18 @@ Sort = Literal[
     "IMDB_RATING_DESC",
     "TITLE_ASC",
 ]
-INTENTS: tuple[str, ...] = ("DISCOVER", "SIMILAR", "PERSON", "TITLE", "TRENDING", "REFINE", "SMALLTALK")
+INTENTS: tuple[str, ...] = (
+    "DISCOVER",
+    "SIMILAR",
+    "PERSON",
+    "TITLE",
+    "TRENDING",
+    "REFINE",
+    "SMALLTALK",
+    "CLARIFY",
+)
+# What a CLARIFY question asks for: which movie (then TITLE or SIMILAR), or which person.
+CLARIFY_KINDS: tuple[str, ...] = ("title", "similar", "reference", "person")
 SORTS: tuple[str, ...] = (
     "POPULARITY_DESC",
     "RELEASE_DATE_DESC",
@@ -46,7 +57,16 @@ MAX_IDS = 200
 MAX_LIST = 20
 _LANGUAGE = re.compile(r"^[a-z]{2}$")
 _LIST_FIELDS = frozenset(
-    {"genres", "exclude_genres", "people", "exclude_people", "similar_to", "exclude_ids"}
+    {
+        "genres",
+        "exclude_genres",
+        "people",
+        "exclude_people",
+        "similar_to",
+        "exclude_ids",
+        "choices",
+        "disliked",
+    }
 )
 
 # The fields that are filters (as opposed to intent and bookkeeping).
@@ -96,9 +116,17 @@ class ChatFilterState:
     keywords: list[str] = field(default_factory=list)
     sort: Sort | None = None
     exclude_ids: list[int] = field(default_factory=list)
+    # "I hated Alien": movies whose related lists hide their likes too (each is in exclude_ids).
+    disliked: list[int] = field(default_factory=list)
+    # With intent CLARIFY: the movies offered, in order, and what the answer will mean.
+    choices: list[int] = field(default_factory=list)
+    clarify: str | None = None
+    # "I loved Alien": the movie a signed-in viewer is offered to rate (this turn only).
+    rate_offer: int | None = None
     # Display names for replies and for the LLM's view of the previous turn (ids -> names).
     person_names: dict[int, str] = field(default_factory=dict)
     movie_titles: dict[int, str] = field(default_factory=dict)
+    movie_years: dict[int, int] = field(default_factory=dict)  # of the choices: "the 1931 one"
     # "en" or "fr": the language replies should use.
     language: str = "en"
     # A short reply written by the LLM (None with the rule engine); replies.py may use it.
@@ -130,6 +158,12 @@ class ChatFilterState:
         s.exclude_people = [p for p in _ids(s.exclude_people, MAX_LIST) if p not in s.people]
         s.similar_to = _ids(s.similar_to, MAX_LIST)
         s.exclude_ids = _ids(s.exclude_ids, MAX_IDS, keep_last=True)
+        s.disliked = _ids(s.disliked, MAX_LIST, keep_last=True)
+        s.choices = _ids(s.choices, MAX_LIST)
+        s.clarify = s.clarify if s.clarify in CLARIFY_KINDS and s.intent == "CLARIFY" else None
+        if s.intent != "CLARIFY":
+            s.choices = []
+        s.rate_offer = _bounded_int(s.rate_offer, 1, 2**31 - 1)
         s.year_from = _bounded_int(s.year_from, YEAR_MIN, YEAR_MAX)
         s.year_to = _bounded_int(s.year_to, YEAR_MIN, YEAR_MAX)
         if s.year_from is not None and s.year_to is not None and s.year_from > s.year_to:
@@ -152,8 +186,9 @@ class ChatFilterState:
             s.reply = " ".join(str(s.reply).split())[:400] or None
         wanted_people = {*s.people, *s.exclude_people}
         s.person_names = {int(k): str(v)[:200] for k, v in s.person_names.items() if int(k) in wanted_people}
-        wanted_movies = set(s.similar_to)
+        wanted_movies = {*s.similar_to, *s.choices, *s.disliked, *([s.rate_offer] if s.rate_offer else [])}
         s.movie_titles = {int(k): str(v)[:300] for k, v in s.movie_titles.items() if int(k) in wanted_movies}
+        s.movie_years = {int(k): int(v) for k, v in s.movie_years.items() if int(k) in s.choices}
         return s
 
     # ------------------------------------------------------------------------ conversions
@@ -184,13 +219,15 @@ class ChatFilterState:
             try:
                 if key in ("person_names", "movie_titles"):
                     setattr(state, key, {int(k): str(v) for k, v in dict(value).items()})
+                elif key == "movie_years":
+                    state.movie_years = {int(k): int(v) for k, v in dict(value).items()}
                 elif key == "keywords":
                     if isinstance(value, list):
                         state.keywords = [v for v in value if isinstance(v, str)]
                 elif key in _LIST_FIELDS:
                     if isinstance(value, list):  # items are checked one by one in normalized()
                         setattr(state, key, list(value))
-                elif key in ("year_from", "year_to", "runtime_min", "runtime_max"):
+                elif key in ("year_from", "year_to", "runtime_min", "runtime_max", "rate_offer"):
                     setattr(state, key, int(value))
                 elif key in ("min_imdb_rating", "min_vote_average"):
                     setattr(state, key, float(value))

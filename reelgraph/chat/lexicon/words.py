@@ -158,7 +158,7 @@ DIRECTING_TRIGGERS: Final = frozenset(
     }
 )  # fmt: skip
 # Similar-to triggers: what comes after them is a title ("like Inception", "comme Amélie").
-SIMILAR_TRIGGERS: Final = (
+_SIMILAR_PHRASES = (
     "like", "similar to", "similar", "in the vein of", "in the style of", "reminiscent of", "along the lines of",
     "movies like", "films like", "something like", "anything like", "stuff like", "more like", "the likes of",
     "comme", "du genre de", "dans le genre de", "dans le style de", "similaire a", "similaires a",
@@ -167,6 +167,21 @@ SIMILAR_TRIGGERS: Final = (
     "j ai adore", "j ai bien aime", "since i liked", "because i liked", "apres avoir vu", "i just watched",
     "je viens de voir", "plus comme", "same vibe as", "same as", "le meme que", "pareil que",
 )  # fmt: skip
+# Taste statements: "I loved Alien" asks for more like it (and a signed-in viewer may rate it);
+# "I hated Alien" hides it and what is like it. The liked ones are similar-to triggers too.
+LIKED_TRIGGERS: Final = (
+    "i liked", "i loved", "i enjoyed", "i adored", "i really liked", "i really loved", "i really enjoyed",
+    "i just loved", "i absolutely loved", "i love", "i like", "i enjoy", "loved", "really liked",
+    "really enjoyed", "j ai aime", "j ai adore", "j ai bien aime", "j ai beaucoup aime", "j ai vraiment aime",
+    "j ai vraiment adore", "j ai kiffe", "j adore", "j aime", "j ai ador", "j ai trop aime", "adore",
+)  # fmt: skip
+DISLIKED_TRIGGERS: Final = (
+    "i hated", "i hate", "i disliked", "i didn t like", "i did not like", "i didn t enjoy", "i did not enjoy",
+    "i really hated", "i really disliked", "i couldn t stand", "i can t stand", "hated", "not a fan of",
+    "j ai deteste", "je deteste", "j ai pas aime", "je n ai pas aime", "j ai horreur de", "j ai vraiment deteste",
+    "j ai pas du tout aime", "je n ai pas du tout aime", "deteste",
+)  # fmt: skip
+SIMILAR_TRIGGERS: Final = (*_SIMILAR_PHRASES, *(t for t in LIKED_TRIGGERS if t not in _SIMILAR_PHRASES))
 # Title triggers: the user asks about one movie ("tell me about Inception").
 TITLE_TRIGGERS: Final = (
     "tell me about", "tell me more about", "what is", "what s", "whats", "info on", "info about",
@@ -212,6 +227,9 @@ FRENCH_HINTS: Final = frozenset(
         "realise", "par", "dans", "mais", "aussi", "ou", "voir", "soir", "genre", "merci", "bonjour",
         "salut", "ca", "quoi", "cette", "film", "de", "d", "l", "en", "francais", "policier", "dessin",
         "recents", "note", "notes", "heures", "plutot", "trop", "tres", "noel", "autre", "autres",
+        "j", "ai", "adore", "aime", "deteste", "vu", "sur", "ce", "ces", "sont",
+        "mon", "ma", "mes", "nous", "vous", "tu", "te", "sais", "peux", "voudrais", "aimerais", "envie",
+        "sorti", "sortis", "duree", "entre", "apres", "avant", "depuis", "celle",
     }
 )  # fmt: skip
 ENGLISH_HINTS: Final = frozenset(
@@ -222,5 +240,7 @@ ENGLISH_HINTS: Final = frozenset(
         "funny", "scary", "rated", "hours", "minutes", "by", "directed", "starring", "popular",
         "trending", "thanks", "hello", "hi", "in", "of", "to", "a", "an", "good", "best", "older",
         "newer", "shorter", "longer", "also", "too", "instead", "s", "t", "it", "that", "this",
+        "liked", "loved", "hated", "enjoyed", "watch", "watched", "set", "based", "story", "true", "my",
+        "you", "can", "could", "would", "we", "tonight", "which", "where",
     }
 )  # fmt: skip

@@ -7,6 +7,7 @@ from rapidfuzz import fuzz
 
 from reelgraph.chat import lexicon as lx
 from reelgraph.chat.entities import MovieHit
+from reelgraph.chat.rules.clarify import ambiguous
 from reelgraph.chat.rules.names import MAX_PERSON_SPAN, match_person
 from reelgraph.chat.rules.text import HEAD_NOUNS, Text, is_particle, title_variants
 from reelgraph.chat.rules.turn import Mention, Reading
@@ -63,6 +64,9 @@ async def _lone_title(reading: Reading, i: int, j: int) -> None:
         turn.title = best
         turn.understood = True
         text.mark(i, j)
+        options = ambiguous(best, candidates)
+        if options:  # "Dracula": 1992, 1931 or 1979? Ask.
+            turn.clarify, turn.choices = "title", options
 
 
 def _runs(text: Text) -> list[tuple[int, int]]:

@@ -16,6 +16,54 @@ from reelgraph.chat.rules.turn import Reading, Turn
 
 def merge(reading: Reading, lang: str) -> ChatFilterState:
     """The state after this turn, replies in ``lang``; not yet normalised."""
+    turn = reading.turn
+    state = _merged(reading, lang)
+    if turn.liked is not None and turn.liked in state.similar_to:
+        state.rate_offer = turn.liked
+    if turn.clarify is not None:
+        return _question(state, reading, lang)
+    return state
+
+
+def _question(state: ChatFilterState, reading: Reading, lang: str) -> ChatFilterState:
+    """A CLARIFY state: the choices to offer, and the filters the answer will keep."""
+    turn, previous = reading.turn, reading.previous
+    kind = turn.clarify
+    choice_ids = [hit[0] for hit in turn.choices]
+    if kind == "title":
+        question = ChatFilterState()
+    elif kind == "similar":
+        question = state.copy()
+        question.similar_to = [m for m in question.similar_to if m not in choice_ids]
+    else:  # an unresolved reference or pronoun: the filters in force stay for the next turn
+        question = previous.copy() if previous is not None and not turn.reset else ChatFilterState()
+    question.intent = "CLARIFY"
+    question.clarify = kind
+    question.choices = choice_ids
+    question.movie_titles.update({hit[0]: hit[1] for hit in turn.choices})
+    question.movie_years = {hit[0]: hit[2] for hit in turn.choices if hit[2] is not None}
+    question.rate_offer = None
+    question.language = lang
+    question.reply = None
+    return question
+
+
+def answer_choice(previous: ChatFilterState, picked: int, lang: str) -> ChatFilterState:
+    """The state once the user picked ``picked`` among a CLARIFY question's choices."""
+    title = previous.movie_titles.get(picked, "")
+    if previous.clarify == "title":
+        state = ChatFilterState(intent="TITLE", similar_to=[picked], movie_titles={picked: title})
+    else:
+        state = previous.copy()
+        state.intent = "SIMILAR"
+        state.similar_to = [*state.similar_to, picked]
+        state.movie_titles[picked] = title
+    state.choices, state.clarify, state.movie_years = [], None, {}
+    state.language = lang
+    return state
+
+
+def _merged(reading: Reading, lang: str) -> ChatFilterState:
     text, turn, previous, reset = reading.text, reading.turn, reading.previous, reading.turn.reset
     delta = _delta(text, turn)
     subject = bool(
@@ -35,6 +83,7 @@ def merge(reading: Reading, lang: str) -> ChatFilterState:
         or turn.exclude_visible
         or turn.drop_people
         or turn.pronoun_keep
+        or turn.disliked
         or first in lx.ELLIPTIC_STARTS
         or any(t in lx.REFINE_WORDS for k, t in enumerate(tokens) if not text.vocab[k])
         or text.has_phrase(lx.REFINE_PHRASES, only_free_of_vocab=True)
@@ -54,6 +103,8 @@ def merge(reading: Reading, lang: str) -> ChatFilterState:
         or turn.exclude_ids
         or turn.drop_people
         or turn.pronoun_keep
+        or turn.disliked
+        or turn.clarify
     )
     if not meaningful:
         if has_previous and previous is not None:
@@ -244,7 +295,9 @@ def _apply(
         s.sort = d.sort
     for relative in turn.relatives:
         _relative(s, base, relative, ref)
-    s.exclude_ids = [*s.exclude_ids, *turn.exclude_ids]
+    s.exclude_ids = [*s.exclude_ids, *turn.exclude_ids, *(hit[0] for hit in turn.disliked)]
+    s.disliked = [*s.disliked, *(hit[0] for hit in turn.disliked)]
+    s.movie_titles.update({hit[0]: hit[1] for hit in turn.disliked})
     return s
 
 

@@ -13,6 +13,7 @@ from rapidfuzz import fuzz
 
 from reelgraph.chat import lexicon as lx
 from reelgraph.chat.entities import MovieHit, PersonHit
+from reelgraph.chat.rules.clarify import ambiguous
 from reelgraph.chat.rules.text import (
     HEAD_NOUNS,
     LEADING_ARTICLES,
@@ -44,6 +45,7 @@ _PERSON_STOPS = _TITLE_STOPS | HEAD_NOUNS | {"and", "et", "or", "ou", "in", "des
 # Words after which a person trigger is not followed by a name.
 _NOT_NAME_STARTS = lx.STOPWORDS - {"will", "ben", "don", "guy", "may", "max", "art", "rose", "lee"}
 _LIST_LINKS = frozenset({"and", "et", "or", "ou", ",", "&", "ni", "nor"})
+_LIKED = frozenset(lx.LIKED_TRIGGERS)
 _NEGATED_PERSON_TRIGGERS = (
     "without", "sans", "no", "not with", "pas avec", "except", "sauf", "hormis", "but not",
 )  # fmt: skip
@@ -57,6 +59,7 @@ def _build_triggers() -> dict[str, list[tuple[list[str], str]]]:
         ("similar", lx.SIMILAR_TRIGGERS),
         ("person", lx.PERSON_TRIGGERS),
         ("neg_person", _NEGATED_PERSON_TRIGGERS),
+        ("disliked", lx.DISLIKED_TRIGGERS),
     ):
         for phrase in phrases:
             key = phrase.split()
@@ -70,8 +73,8 @@ _TRIGGER_INDEX = _build_triggers()
 
 
 async def titles(reading: Reading) -> None:
-    """Similar-to and title triggers: "like Inception", "tell me about Amélie"."""
-    await _triggers(reading, kinds=("title", "similar"))
+    """Similar-to and title triggers: "like Inception", "tell me about Amélie", "I hated Alien"."""
+    await _triggers(reading, kinds=("title", "similar", "disliked"))
 
 
 async def people(reading: Reading) -> None:
@@ -98,8 +101,10 @@ async def _triggers(reading: Reading, kinds: tuple[str, ...]) -> None:
         n, kind = hit
         start = i + n
         role = "Directing" if " ".join(text.tokens[i:start]) in lx.DIRECTING_TRIGGERS else None
-        if kind in ("title", "similar"):
-            end = await _title_span(reading, start, strong=kind == "similar" or n > 1, kind=kind)
+        if kind in ("title", "similar", "disliked"):
+            end = await _title_span(reading, start, strong=kind != "title" or n > 1, kind=kind)
+            if end is not None and kind == "similar" and " ".join(text.tokens[i:start]) in _LIKED:
+                reading.turn.liked = reading.turn.similar[-1][0]
             if end is None and kind == "title":
                 end = await _person_span(reading, start, as_title=True)
         else:
@@ -187,8 +192,14 @@ async def _title_span(reading: Reading, start: int, strong: bool, kind: str) -> 
     hit = _prefer_year(text, end, hit, candidates)
     if end < len(text) and hit[2] is not None and text.tokens[end] == str(hit[2]):
         end += 1  # "Titanic 1997": the year belongs to the title
+    elif kind != "disliked":
+        options = ambiguous(hit, candidates)
+        if options:  # "like Dracula": 1992, 1931 or 1979? Ask.
+            turn.clarify, turn.choices = kind, options
     if kind == "title":
         turn.title = hit
+    elif kind == "disliked":
+        turn.disliked.append(hit)
     else:
         turn.similar.append(hit)
     turn.understood = True

@@ -73,6 +73,8 @@ _RE_FROM_YEAR = re.compile(
     rf"|newer than|released after|made after|sortis? apres|plus recents? que|more recent than|beyond)"
     rf"\s(?:the\s|l\s)?(?:year\s|annee\s|an\s)?(?P<y>{_Y})(?!\S)"
 )
+# "from 1994 on": an open range, where "from 1994" alone is that year.
+_OPEN_ENDED = frozenset({"on", "onwards", "onward"})
 _RE_TO_YEAR = re.compile(
     rf"(?<!\S)(?P<op>before|pre|prior to|earlier than|older than|avant|until|till|up to|up until|jusqu a|jusqu en"
     rf"|through|released before|made before|sortis? avant|plus anciens? que|no later than)"
@@ -255,6 +257,12 @@ async def years(reading: Reading) -> None:
             "made",
         )
         strict = strict or m.group("op").startswith(("sorti", "plus recent", "more recent", "beyond"))
+        open_ended = j < len(text) and text.tokens[j] in _OPEN_ENDED
+        if m.group("op") == "from" and not open_ended:
+            _set_years(turn, year, year)  # "movies from 1994" are the 1994 ones
+            continue
+        if open_ended:
+            text.mark(j, j + 1)
         _set_years(turn, year + 1 if strict else year, None)
     for m, i, j in text.matches(_RE_TO_YEAR):
         text.mark(i, j)

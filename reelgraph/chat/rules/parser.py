@@ -29,7 +29,8 @@ from reelgraph.chat import lexicon as lx
 from reelgraph.chat.entities import EntityResolver
 from reelgraph.chat.filters import ChatFilterState
 from reelgraph.chat.rules import leftovers, names, numbers, references, vocabulary
-from reelgraph.chat.rules.merge import merge
+from reelgraph.chat.rules.clarify import pick_choice
+from reelgraph.chat.rules.merge import answer_choice, merge
 from reelgraph.chat.rules.text import Text, capitalized_words
 from reelgraph.chat.rules.turn import Pass, Reading, Turn
 from reelgraph.text import is_french
@@ -70,6 +71,14 @@ class RuleParser:
         language: str | None = None,
     ) -> ChatFilterState:
         clipped = message[:MAX_MESSAGE_CHARS]
+        if previous is not None and previous.intent == "CLARIFY" and previous.choices:
+            # the answer to "which one?": "2", "the 1931 one", or the title
+            picked = pick_choice(lx.normalize(clipped), previous)
+            if picked is not None:
+                lang = _reply_language(lx.normalize(clipped).split(), language, previous)
+                answered = answer_choice(previous, picked, lang)
+                answered.source = "rules"
+                return answered.normalized()
         reading = Reading(
             text=Text(lx.normalize(clipped)),
             turn=Turn(),

@@ -62,6 +62,11 @@ async def conversation_markers(reading: Reading) -> None:
 async def visible_references(reading: Reading) -> None:
     text, turn, visible = reading.text, reading.turn, reading.visible
     if not visible:
+        # "the second one" with nothing on screen: ask which movie, never search the words
+        for _, i, j in text.matches(_ORDINAL):
+            text.mark(i, j)
+            turn.clarify = "reference"
+            turn.understood = True
         return
     for m, i, j in text.matches(_ORDINAL):
         word = m.group("word") or m.group("word2")
@@ -108,7 +113,11 @@ async def pronouns(reading: Reading) -> None:
         if people:
             plural = m.group(1) in ("them", "eux", "elles")
             turn.drop_people.extend(people if plural else people[-1:])
-    for _, i, j in text.matches(_WITH_PRONOUN):
+        elif m.group(1) not in ("them", "eux", "elles"):
+            turn.clarify = "person"  # "without him", and nobody named yet: who?
+    for m, i, j in text.matches(_WITH_PRONOUN):
         text.mark(i, j)
         turn.pronoun_keep = True
         turn.understood = True
+        if not people and m.group(1) not in ("them", "eux", "elles"):
+            turn.clarify = "person"

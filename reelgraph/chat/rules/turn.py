@@ -33,6 +33,12 @@ class Turn:
 
     mentions: list[Mention] = field(default_factory=list)
     similar: list[MovieHit] = field(default_factory=list)
+    disliked: list[MovieHit] = field(default_factory=list)  # "I hated Alien"
+    liked: int | None = None  # "I loved Alien": the movie to offer rating
+    # Why the turn must ask instead of guess: "reference" ("the second one", nothing shown),
+    # "person" ("without him", nobody named yet), "title" (several movies have the title).
+    clarify: str | None = None
+    choices: list[MovieHit] = field(default_factory=list)
     title: MovieHit | None = None
     title_person: PersonHit | None = None
     similar_visible: list[int] = field(default_factory=list)
