@@ -83,8 +83,16 @@ class ChatEngine:
         return state
 
     @staticmethod
-    def reply(state: ChatFilterState, titles: Sequence[str], language: str | None = None) -> str:
-        return compose_reply(state, titles, language)
+    def reply(
+        state: ChatFilterState,
+        titles: Sequence[str],
+        language: str | None = None,
+        *,
+        relaxed: Sequence[str] = (),
+        choices: Sequence[tuple[str, int | None]] = (),
+        signed_in: bool = False,
+    ) -> str:
+        return compose_reply(state, titles, language, relaxed=relaxed, choices=choices, signed_in=signed_in)
 
     async def aclose(self) -> None:
         if self.llm is not None:

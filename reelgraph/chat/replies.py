@@ -163,13 +163,44 @@ def smalltalk_reply(language: str | None = None) -> str:
     )
 
 
+def _question(state: ChatFilterState, choices: Sequence[tuple[str, int | None]], fr: bool) -> str:
+    """A CLARIFY turn: which movie (numbered choices), or which movie or person a reference means."""
+    if choices:
+        listed = ", ".join(
+            f"{n}. {_quote(t, fr)}" + (f" ({y})" if y else "") for n, (t, y) in enumerate(choices, start=1)
+        )
+        return f"Lequel voulez-vous dire ? {listed}" if fr else f"Which one do you mean? {listed}"
+    if state.clarify == "person":
+        return "De qui parlez-vous ? Donnez-moi son nom." if fr else "Who do you mean? Tell me their name."
+    return (
+        "De quel film parlez-vous ? Je n'en affiche aucun pour l'instant ; donnez-moi son titre."
+        if fr
+        else "Which movie do you mean? None is shown yet; tell me its title."
+    )
+
+
 def compose_reply(
     state: ChatFilterState,
     titles: Sequence[str],
     language: str | None = None,
+    *,
+    relaxed: Sequence[str] = (),
+    choices: Sequence[tuple[str, int | None]] = (),
+    signed_in: bool = False,
 ) -> str:
-    """The reply for a turn: ``titles`` are the movies found, in display order."""
+    """The reply for a turn: ``titles`` are the movies found, in display order; ``relaxed`` the
+    state fields dropped to find them (the reply says so, and describes what was applied)."""
     fr = _fr(language, state)
+    if state.intent == "CLARIFY":
+        return _question(state, choices, fr)
+    text = _compose(state, titles, fr, relaxed)
+    if signed_in and state.rate_offer and titles:
+        title = _quote(state.movie_titles.get(state.rate_offer, ""), fr)
+        text += f" Voulez-vous noter {title} ?" if fr else f" Want to rate {title}?"
+    return text
+
+
+def _compose(state: ChatFilterState, titles: Sequence[str], fr: bool, relaxed: Sequence[str]) -> str:
     lang = "fr" if fr else "en"
     shown = [_quote(t, fr) for t in titles[:MAX_TITLES]]
     more = len(titles) > MAX_TITLES
@@ -208,6 +239,15 @@ def compose_reply(
         return f"Les films du moment : {listing}." if fr else f"Here's what's popular right now: {listing}."
     if opener:
         return f"{opener.rstrip()} {listing}." if opener.rstrip().endswith(":") else f"{opener} {listing}."
+    if relaxed:
+        applied = state.copy()
+        for name in relaxed:
+            setattr(applied, name, [] if name == "people" else None)
+        wanted = description
+        found = describe_filters(applied, lang)
+        if fr:
+            return f"Aucun résultat pour {wanted} ; voici {found} : {listing}."
+        return f"No {wanted}; here are {found}: {listing}."
     if fr:
         return f"Voici {description} : {listing}."
     return f"Here are {description}: {listing}."

@@ -37,6 +37,8 @@ async def chat(
         await info.context.caller_key(),
         lang,
     )
+    # Titles and genres in the message's language (the answer's), not only the request's.
+    lang = answer.language
     filters = await ChatFilters.load(info, answer.state, lang)
     return ChatPayload(
         session=ChatSession.of(answer.session, answer.messages, filters),
@@ -44,6 +46,8 @@ async def chat(
         intent=ChatIntent(answer.state.intent),
         filters=filters,
         movies=Movie.many(answer.movies, lang),
+        choices=Movie.many(answer.choices, lang),
+        relaxed=list(answer.relaxed),
     )
 
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 import math
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from limits import parse
 from limits.aio.storage import Storage
@@ -21,6 +22,7 @@ from reelgraph.chat.entities import MovieHit, PersonHit
 from reelgraph.chat.filters import ChatFilterState
 from reelgraph.errors import NotFound, RateLimited, UserErrorCode, UserErrors
 from reelgraph.loaders import RequestLoaders
+from reelgraph.movie_filter import MovieFilterSpec
 from reelgraph.persistence import chat as repo
 from reelgraph.persistence.engine import write_transaction
 from reelgraph.persistence.models import ChatMessageRow, ChatSessionRow
@@ -28,6 +30,8 @@ from reelgraph.services import discovery
 from reelgraph.services.browse import BrowseService
 from reelgraph.services.catalog import CatalogService, ListSource
 from reelgraph.services.movie_lists import Item
+from reelgraph.text import is_french
+from reelgraph.tmdb_payloads import imdb_id_of
 
 MOVIES_PER_TURN = 10
 # How many candidates to fetch so that exclusions ("not these", "without him") still leave enough.
@@ -86,13 +90,18 @@ class ChatContext:
 
 @dataclass
 class ChatAnswer:
-    """One turn, answered and stored: what was understood, the movies (TMDb items), the reply."""
+    """One turn, answered and stored: what was understood, the movies (TMDb items), the reply,
+    the choices of a CLARIFY question, the constraints relaxed to find movies (GraphQL names) and
+    the language the movies and the reply are in (the message's)."""
 
     state: ChatFilterState
     movies: list[Item]
     reply: str
     session: ChatSessionRow
     messages: list[ChatMessageRow]
+    choices: list[Item] = field(default_factory=list)
+    relaxed: list[str] = field(default_factory=list)
+    language: str = "en-US"
 
 
 class ChatService:
@@ -203,72 +212,206 @@ class ChatService:
         state = await self.engine.understand(
             text, context.previous, visible_movie_ids, language, history=context.history
         )
-        movies = await self._movies(loaders, state, language)
+        # The message's language decides the reply and the movies' titles; the request's only
+        # when the text does not tell (the engine already weighed both).
+        lang = answer_language(state.language, language)
+        choices: list[Item] = []
+        relaxed: list[str] = []
+        if state.intent == "CLARIFY":
+            movies: list[Item] = []
+            found = await loaders.movie.load_many([(c, lang) for c in state.choices])
+            choices = [c for c in found if c]
+        else:
+            movies, relaxed = await self._movies(loaders, state, lang)
         reply = ChatEngine.reply(
-            state, [str(m.get("title") or m.get("original_title") or "") for m in movies], language
+            state,
+            [_title(m) for m in movies],
+            state.language,
+            relaxed=[FIELD_NAMES[name] for name in relaxed],
+            choices=[(_title(c), _year(c.get("release_date"))) for c in choices],
+            signed_in=viewer_id is not None,
         )
         row, messages = await self.record(context, viewer_id, text, reply, state)
-        return ChatAnswer(state=state, movies=movies, reply=reply, session=row, messages=messages)
+        return ChatAnswer(
+            state=state,
+            movies=movies,
+            reply=reply,
+            session=row,
+            messages=messages,
+            choices=choices,
+            relaxed=[GRAPHQL_NAMES[name] for name in relaxed],
+            language=lang,
+        )
 
-    async def _movies(self, loaders: RequestLoaders, state: ChatFilterState, language: str) -> list[Item]:
-        """Real movies for the filters: from the catalog only, hidden ones removed by the lists."""
-        intent = state.intent
-        if intent == "SMALLTALK":
-            return []
-        if intent == "TITLE" and state.similar_to:
+    async def _movies(
+        self, loaders: RequestLoaders, state: ChatFilterState, language: str
+    ) -> tuple[list[Item], list[str]]:
+        """Real movies that satisfy every filter in force, and the filters dropped (in RELAX_ORDER,
+        one group at a time) when the whole set matches nothing."""
+        if state.intent == "SMALLTALK":
+            return [], []
+        if state.intent == "TITLE" and state.similar_to:
             found = await loaders.movie.load((state.similar_to[0], language))
-            return [found] if found else []
+            return ([found] if found else []), []
+        query = state
+        relaxed: list[str] = []
+        groups = iter(RELAX_ORDER)
+        while True:
+            movies = await self._consistent_movies(loaders, query, language)
+            if movies:
+                return movies, relaxed
+            group = next(groups, None)
+            while group is not None and not any(getattr(query, name) not in (None, []) for name in group):
+                group = next(groups, None)
+            if group is None:
+                return [], []
+            query = query.copy()
+            for name in group:
+                if getattr(query, name) not in (None, []):
+                    relaxed.append(name)
+                    setattr(query, name, [] if name == "people" else None)
+
+    async def _consistent_movies(
+        self, loaders: RequestLoaders, state: ChatFilterState, language: str
+    ) -> list[Item]:
+        candidates = await self._candidates(loaders, state, language)
+        excluded = set(state.exclude_ids) | set(state.similar_to)
+        candidates = [m for m in dict((int(m["id"]), m) for m in candidates).values()]
+        candidates = [m for m in candidates if int(m["id"]) not in excluded]
+        # Whatever list they came from, only movies that keep every constraint are shown.
+        kept = await consistent(loaders, candidates, state, language)
+        return kept[:MOVIES_PER_TURN]
+
+    async def _candidates(self, loaders: RequestLoaders, state: ChatFilterState, language: str) -> list[Item]:
         # By what the filters hold, not the intent alone: a REFINE turn ("more like the second one")
         # can set similar_to too.
         if state.similar_to:
-            seed_id = state.similar_to[0]
-            seed = await loaders.movie.load((seed_id, language))
-            candidates = (
-                await self._browse.related(
-                    loaders, seed_id, "recommendations", CANDIDATES, False, language, seed
-                )
-                if seed
-                else []
-            )
-            candidates = [m for m in candidates if _matches(m, state)]
-        elif intent == "TRENDING" and not state.has_filters():
-            candidates = (
-                await self._browse.trending(loaders, "week", CANDIDATES, None, False, language)
-            ).items
-        else:
-            sort = state.sort or ("IMDB_RATING_DESC" if state.min_imdb_rating else "POPULARITY_DESC")
-            spec = state.to_movie_filter_spec()
-            discovery.validate(spec)
-            page = await self._browse.discover(loaders, spec, sort, CANDIDATES, None, False, language)
-            candidates = page.items
-        excluded = set(state.exclude_ids) | set(state.similar_to)
-        kept = [m for m in candidates if int(m["id"]) not in excluded]
-        if state.exclude_people:
-            kept = await _without_people(loaders, kept, set(state.exclude_people), language)
-        return kept[:MOVIES_PER_TURN]
+            return await self._similar(loaders, state, language)
+        if state.intent == "TRENDING" and not state.has_filters():
+            return (await self._browse.trending(loaders, "week", CANDIDATES, None, False, language)).items
+        return await self._discover(loaders, state, state.to_movie_filter_spec(), language)
+
+    async def _discover(
+        self, loaders: RequestLoaders, state: ChatFilterState, spec: MovieFilterSpec, language: str
+    ) -> list[Item]:
+        sort = state.sort or ("IMDB_RATING_DESC" if state.min_imdb_rating else "POPULARITY_DESC")
+        discovery.validate(spec)
+        page = await self._browse.discover(loaders, spec, sort, CANDIDATES, None, False, language)
+        return page.items
+
+    async def _similar(self, loaders: RequestLoaders, state: ChatFilterState, language: str) -> list[Item]:
+        """Movies like the seed: its related lists first, then (so that a strict filter still
+        leaves some) the catalog's movies of the seed's genres under the same filters."""
+        seed_id = state.similar_to[0]
+        seed = await loaders.movie.load((seed_id, language))
+        if not seed:
+            return []
+        related = await self._browse.related(
+            loaders, seed_id, "recommendations", CANDIDATES, False, language, seed
+        )
+        related = [m for m in related if _list_matches(m, state)]
+        if len(related) >= MOVIES_PER_TURN:
+            return related
+        spec = state.to_movie_filter_spec()
+        if not spec.genres:
+            spec.genres = [int(g["id"]) for g in seed.get("genres", [])][:3]
+            spec.genre_match = "ANY"
+        if not spec.genres:
+            return related
+        return [*related, *await self._discover(loaders, state, spec, language)]
 
 
-def _matches(item: Item, state: ChatFilterState) -> bool:
-    """The list-level filters that similar-movie lists can honour without more calls."""
+# Relaxation order (issue 19): quality, then runtime, then years, then people.
+RELAX_ORDER: tuple[tuple[str, ...], ...] = (
+    ("min_imdb_rating", "min_vote_average"),
+    ("runtime_max", "runtime_min"),
+    ("year_from", "year_to"),
+    ("people",),
+)
+GRAPHQL_NAMES = {
+    "min_imdb_rating": "minImdbRating",
+    "min_vote_average": "minVoteAverage",
+    "runtime_max": "runtimeMax",
+    "runtime_min": "runtimeMin",
+    "year_from": "yearFrom",
+    "year_to": "yearTo",
+    "people": "people",
+}
+FIELD_NAMES = {name: name for name in GRAPHQL_NAMES}
+
+
+def answer_language(message_language: str, requested: str) -> str:
+    """The locale for titles and genres: the request's when it is in the message's language, else
+    the message language's default locale."""
+    wants_french = message_language == "fr"
+    if is_french(requested) == wants_french:
+        return requested
+    return "fr-FR" if wants_french else "en-US"
+
+
+def _title(item: Item) -> str:
+    return str(item.get("title") or item.get("original_title") or "")
+
+
+def _list_matches(item: Item, state: ChatFilterState) -> bool:
+    """The cheap checks a list item allows, before details are read."""
     genre_ids = {int(g["id"]) for g in item.get("genres", [])}
-    year = _year(item.get("release_date"))
-    return (
-        (not state.genres or bool(genre_ids & set(state.genres)))
-        and not genre_ids & set(state.exclude_genres)
-        and (state.year_from is None or (year or 0) >= state.year_from)
-        and (state.year_to is None or (year or 9999) <= state.year_to)
-        and (state.min_vote_average is None or (item.get("vote_average") or 0) >= state.min_vote_average)
-    )
+    return genres_match(genre_ids, state) and not genre_ids & set(state.exclude_genres)
 
 
-async def _without_people(
-    loaders: RequestLoaders, movies: list[Item], people: set[int], language: str
+def genres_match(genre_ids: set[int], state: ChatFilterState) -> bool:
+    wanted = set(state.genres)
+    if not wanted:
+        return True
+    return bool(genre_ids & wanted) if state.genre_match == "ANY" else wanted <= genre_ids
+
+
+async def consistent(
+    loaders: RequestLoaders, movies: list[Item], state: ChatFilterState, language: str
 ) -> list[Item]:
+    """The movies that satisfy every filter in ``state`` (genres in and out, years, runtime,
+    people in and out, original language, TMDb and IMDb ratings), read from their details; an
+    unknown value never counts as satisfying a bound."""
+    if not movies:
+        return []
     details = await loaders.movie.load_many([(int(m["id"]), language) for m in movies])
+    scores: list[dict[str, Any] | None] = [None] * len(movies)
+    if state.min_imdb_rating is not None:
+        keys = [(int(m["id"]), imdb_id_of(d)) for m, d in zip(movies, details, strict=True)]
+        scores = list(await loaders.scores.load_many(keys))
     kept = []
-    for movie, data in zip(movies, details, strict=True):
-        credits = (data or {}).get("credits") or {}
-        credited = {int(c["id"]) for c in [*credits.get("cast", []), *credits.get("crew", [])]}
-        if not credited & people:
+    for movie, data, score in zip(movies, details, scores, strict=True):
+        if data and satisfies(data, score or {}, state):
             kept.append(movie)
     return kept
+
+
+def satisfies(details: Item, score: dict[str, Any], state: ChatFilterState) -> bool:
+    """One movie's details (TMDb shape, with credits) against every filter of ``state``."""
+    genre_ids = {int(g["id"]) for g in details.get("genres", [])}
+    if not genres_match(genre_ids, state) or genre_ids & set(state.exclude_genres):
+        return False
+    year = _year(details.get("release_date"))
+    if state.year_from is not None and (year is None or year < state.year_from):
+        return False
+    if state.year_to is not None and (year is None or year > state.year_to):
+        return False
+    runtime = details.get("runtime") or None
+    if state.runtime_max is not None and (runtime is None or runtime > state.runtime_max):
+        return False
+    if state.runtime_min is not None and (runtime is None or runtime < state.runtime_min):
+        return False
+    if state.original_language and details.get("original_language") != state.original_language:
+        return False
+    vote = details.get("vote_average")
+    if state.min_vote_average is not None and (vote is None or vote < state.min_vote_average):
+        return False
+    imdb = score.get("imdb_rating")
+    if state.min_imdb_rating is not None and (imdb is None or imdb < state.min_imdb_rating):
+        return False
+    if state.people or state.exclude_people:
+        credits = details.get("credits") or {}
+        credited = {int(c["id"]) for c in [*credits.get("cast", []), *credits.get("crew", [])]}
+        if not set(state.people) <= credited or credited & set(state.exclude_people):
+            return False
+    return True

@@ -28,6 +28,9 @@ class ChatIntent(Enum):
     TRENDING = "TRENDING"
     REFINE = "REFINE"
     SMALLTALK = "SMALLTALK"
+    CLARIFY = strawberry.enum_value(
+        "CLARIFY", description="The assistant needs the user to choose (see ChatPayload.choices)."
+    )
 
 
 @strawberry.type
@@ -141,6 +144,13 @@ class ChatPayload:
     intent: ChatIntent = ChatIntent.SMALLTALK
     filters: ChatFilters = strawberry.field(default_factory=ChatFilters.empty)
     movies: list[Movie] = strawberry.field(default_factory=list)
+    choices: list[Movie] = strawberry.field(
+        default_factory=list, description="With intent CLARIFY: the movies the user may mean, in order."
+    )
+    relaxed: list[str] = strawberry.field(
+        default_factory=list,
+        description='Constraints dropped to find movies, e.g. ["runtimeMax"]; empty when none.',
+    )
     errors: list[UserError] = strawberry.field(default_factory=list)
 
 
