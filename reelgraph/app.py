@@ -16,7 +16,9 @@ from starlette.staticfiles import StaticFiles
 from reelgraph.admission import AdmissionControl
 from reelgraph.config import Settings, get_settings
 from reelgraph.graphiql import STATIC_DIR, STATIC_PATH
-from reelgraph.http import BodySizeLimit, ErrorGuard, GraphQLView, health, ready
+from reelgraph.http import BodySizeLimit, ErrorGuard, GraphQLView, download, health, ready
+from reelgraph.jobs.engine import JobEngine
+from reelgraph.jobs.metrics import JobCollector
 from reelgraph.mail import Mailer
 from reelgraph.observability import install_observability
 from reelgraph.schema.root import build_schema
@@ -43,6 +45,13 @@ def create_app(
             settings, mailer=mailer, tmdb_transport=tmdb_transport, omdb_transport=omdb_transport
         )
         app.state.services = services
+        # The composition root connects the services' job queue to the engine: in-process runs and
+        # schedules without a broker, enqueue-only with one (workers and the scheduler run them).
+        jobs = JobEngine(services)
+        await jobs.start(schedules=settings.broker_url is None and settings.job_schedules)
+        app.state.jobs = jobs
+        if getattr(app.state, "metrics", None) is not None:
+            app.state.metrics.registry.register(JobCollector(jobs.stats))
         if settings.freeze_startup_objects:
             # What startup loaded (catalog, models, schema: ~300,000 objects) lives as long as the
             # process; frozen, full garbage collections stop walking it (0.2-0.4 s pauses).
@@ -51,6 +60,7 @@ def create_app(
         try:
             yield
         finally:
+            await jobs.close()  # in-flight runs finish (bounded wait) or are handed back
             await services.close()
 
     view = GraphQLView(
@@ -64,6 +74,7 @@ def create_app(
         WebSocketRoute("/graphql", view),  # subscriptions: graphql-transport-ws and graphql-ws
         Route("/health", health),
         Route("/health/ready", ready),
+        Route("/downloads/{token}", download),  # exports, behind signed expiring links
     ]
     if settings.graphiql_enabled:
         # The playground's pinned, vendored assets (reelgraph/graphiql): no CDN.

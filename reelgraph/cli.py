@@ -1,4 +1,4 @@
-"""The `reelgraph` command: serve, migrate, create-user, mock-upstream, export-schema."""
+"""The `reelgraph` command: serve, migrate, create-user, mock-upstream, export-schema, worker, scheduler."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from reelgraph.config import ConfigError, get_settings
+from reelgraph.jobs.cli import add_job_commands
 from reelgraph.recommender.cli import add_recs_commands
 
 
@@ -154,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.set_defaults(func=_export_schema)
 
     add_recs_commands(commands)
+    add_job_commands(commands)
     return parser
 
 

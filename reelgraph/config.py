@@ -66,13 +66,36 @@ class Settings(BaseSettings):
     openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
     openai_model: str = "gpt-4o-mini"
     openai_timeout_seconds: float = 8.0
-    # Recommender: a shared model directory (written by `reelgraph recs train --out DIR`) that every
-    # replica loads; otherwise each process trains in the background.
+    # Recommender: the `retrain-recommender` job stores each model version in the database and every
+    # replica polls for the newest; a directory written by `reelgraph recs train --out DIR` pins one
+    # instead. With no stored model yet, the first process to need one trains it (at start here).
     recs_model_dir: str | None = None
     recs_train_on_start: bool = True
+    # Retrain on this schedule, or sooner once this many new ratings + interactions came in
+    # (checked every recs_check_seconds against the ids the current model saw).
     recs_refresh_seconds: int = 6 * 3600
     recs_retrain_after: int = 200
     recs_check_seconds: int = 60
+    recs_poll_seconds: float = 30.0  # how often a replica looks for a newer stored version
+    recs_keep_versions: int = 3
+    recs_train_batch_rows: int = 20_000  # rows read per batch while gathering training data
+    # `precompute-recommendations`: users active in the last N hours (at most M), every K seconds.
+    recs_precompute_seconds: int = 15 * 60
+    recs_precompute_active_hours: int = 24
+    recs_precompute_max_users: int = 5_000
+    recs_precompute_first: int = 50  # a request for up to this many is served from the entry
+    recs_precompute_ttl_seconds: int = 2 * 3600
+    # `export-analytics`: how often, and how long the files stay downloadable.
+    analytics_export_seconds: int = 24 * 3600
+    analytics_export_ttl_seconds: int = 24 * 3600
+    # `trending(source: COMMUNITY)`: ranked every N seconds from this server's own signals; a movie
+    # needs this many distinct viewers, and the list this many movies (else TMDb's answers).
+    community_trending_seconds: int = 5 * 60
+    community_trending_min_viewers: int = 3
+    community_trending_min_movies: int = 10
+    # `refresh-catalog`: every N seconds, at most this many movies per run, oldest first.
+    catalog_refresh_seconds: int = 3600
+    catalog_refresh_max_movies: int = 200
     # Chat turns per viewer (or address): each may call a paid model.
     chat_rate_limit: str = "30/minute"
 
@@ -143,6 +166,31 @@ class Settings(BaseSettings):
     smtp_from: str = "reelgraph <no-reply@localhost>"
     smtp_starttls: bool = True
     public_url: str = "http://127.0.0.1:8000"
+
+    # Background jobs (reelgraph/jobs). No broker: every job runs inside this process on its
+    # schedule. A Redis URL: the API only enqueues, `reelgraph worker` runs the jobs and exactly one
+    # `reelgraph scheduler` fires the schedules.
+    broker_url: str | None = None
+    job_queue_name: str = "reelgraph-jobs"
+    job_worker_port: int = 8001  # the worker's /health/ready and /metrics
+    job_worker_concurrency: int = 4
+    job_lease_seconds: int = 30  # a running job renews its lease this often (x 1/3); a dead worker's lapses
+    job_retry_backoff_seconds: float = 2.0  # doubles after each failed attempt
+    job_shutdown_wait_seconds: float = 20.0  # in-flight jobs get this long on shutdown, then are re-queued
+    job_run_wait_seconds: float = 5.0  # runJob waits this long for a short job in the embedded default
+    job_eager: bool = False  # tests: the embedded default runs a job before enqueue returns
+    job_schedules: bool = True  # the embedded default fires the schedules (most tests switch it off)
+    # Extra modules that register jobs with @job (tests, plugins), comma-separated.
+    job_modules: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    cleanup_seconds: int = 3600
+    chat_session_max_age_days: int = 30
+
+    @field_validator("job_modules", mode="before")
+    @classmethod
+    def _split_job_modules(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [name.strip() for name in value.split(",") if name.strip()]
+        return value
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -1,4 +1,4 @@
-"""HTTP plumbing around the GraphQL endpoint: the view, the body-size limit, health checks."""
+"""HTTP plumbing around the GraphQL endpoint: the view, the body-size limit, health checks, downloads."""
 
 from __future__ import annotations
 
@@ -19,9 +19,10 @@ from strawberry.http import GraphQLRequestData
 from strawberry.types.unset import UnsetType
 
 from reelgraph.apq import PersistedQueries, PersistedQueryError
+from reelgraph.auth.viewer import resolve_viewer
 from reelgraph.caching.responses import ResponseCache
 from reelgraph.caching.shared_cache import cache_ready
-from reelgraph.errors import ErrorCode
+from reelgraph.errors import ErrorCode, Unauthenticated
 from reelgraph.graphiql import CONTENT_SECURITY_POLICY, graphiql_page
 from reelgraph.observability.context import new_request_id, request_id_var, sane_request_id
 from reelgraph.persistence.migrate import applied_revisions, head_revisions
@@ -367,8 +368,30 @@ async def ready(request: Request) -> Response:
     except Exception as exc:
         checks["cache"] = f"unavailable: {type(exc).__name__}"
     healthy = all(value == "ok" for value in checks.values())
-    body = {"status": "ok" if healthy else "unavailable", "checks": checks}
+    body: dict[str, Any] = {"status": "ok" if healthy else "unavailable", "checks": checks}
+    if services.recommendations is not None:
+        # The shared model version this replica serves: every replica reports the same one.
+        body["recommender"] = services.recommendations.served_version
     return Response(json.dumps(body), status_code=200 if healthy else 503, media_type="application/json")
+
+
+async def download(request: Request) -> Response:
+    """GET /downloads/<token>: the file, to the signed-in user the link was made for; 404 otherwise
+    (anonymous, someone else's link, a bad token or an expired file: nothing says which)."""
+    services: Services = request.app.state.services
+    try:
+        viewer = await resolve_viewer(request.headers.get("authorization"), services.codec, services.sessions)
+    except Unauthenticated:
+        viewer = None
+    found = await services.downloads.open(request.path_params["token"], viewer)
+    if found is None:
+        return JSONResponse({"error": "not found"}, status_code=404, headers={"cache-control": "no-store"})
+    filename = re.sub(r"[^A-Za-z0-9._-]", "_", found.filename)  # nothing that could break the header
+    headers = {
+        "content-disposition": f'attachment; filename="{filename}"',
+        "cache-control": "private, no-store",
+    }
+    return Response(found.content, media_type=found.content_type, headers=headers)
 
 
 def _pending(applied: frozenset[str]) -> str:

@@ -68,6 +68,10 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
         "auth_rate_limit": "100000/minute",
         # Frozen objects are never collected: the suite starts hundreds of apps in one process.
         "freeze_startup_objects": False,
+        # Jobs run in-process (no broker): before enqueue returns, so a test sees the mail a
+        # request queued; no schedules firing in the middle of other tests (tests/test_jobs_* do).
+        "job_eager": True,
+        "job_schedules": False,
     }
     values.update(overrides)
     return Settings(**values)

@@ -127,6 +127,33 @@ class CatalogReader:
             log.warning("TMDb unavailable: movie %s served from the database mirror", tmdb_id)
             return mirrored
 
+    async def refresh_movie(self, tmdb_id: int, language: str = DEFAULT_LANGUAGE) -> bool:
+        """Reads a movie's details from TMDb again (not from the cache) into the cache and the
+        mirror; False when TMDb no longer knows it."""
+        details = await self._tmdb.movie(tmdb_id, language)
+        if details is None:
+            return False
+        self.mirror.movie(details, language)
+        await self.fetcher.put(
+            cache_key("movie", tmdb_id, language), details, self._settings.cache_ttl_details_seconds
+        )
+        return True
+
+    async def refresh_omdb(self, tmdb_id: int, imdb_id: str) -> bool:
+        """Reads a movie's OMDb scores again into the cache and the mirror; False when OMDb could
+        not answer (quota spent, outage: the old scores stay)."""
+        if self._omdb.quota_exhausted:
+            return False
+        try:
+            found = await self._omdb.by_imdb_id(imdb_id)
+        except Exception as exc:  # quota, outage: the next run tries again
+            log.warning("OMDb refresh of %s failed: %s", imdb_id, exc)
+            return False
+        scores = _scores_dict(asdict(found)) if found else None
+        await self._remember_omdb(imdb_id, scores)
+        self.mirror.omdb_scores(tmdb_id, scores)
+        return True
+
     async def _english_where_untranslated(
         self, details: dict[str, Any] | None, language: str
     ) -> dict[str, Any] | None:

@@ -9,12 +9,12 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, or_, select, union
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reelgraph.persistence.models import GenreRow, MovieGenreRow, MovieRow
+from reelgraph.persistence.models import GenreRow, InteractionRow, MovieGenreRow, MovieRow, RatingRow
 from reelgraph.tmdb_payloads import imdb_id_of
 
 UPSERT_CHUNK_ROWS = 500
@@ -182,3 +182,21 @@ async def genre_ids_of(session: AsyncSession, tmdb_ids: Sequence[int]) -> dict[i
     for movie_id, genre_id in rows:
         found.setdefault(movie_id, []).append(genre_id)
     return found
+
+
+async def stale_movies_people_use(
+    session: AsyncSession, details_before: datetime, scores_before: datetime, limit: int
+) -> list[tuple[int, str | None, bool, bool]]:
+    """Mirrored movies someone rated or interacted with whose details or OMDb scores are older
+    than the given times, oldest first: (tmdb_id, imdb_id, details stale, scores stale)."""
+    used = union(select(InteractionRow.movie_id), select(RatingRow.movie_id)).subquery()
+    details_stale = MovieRow.updated_at < details_before
+    scores_stale = or_(MovieRow.omdb_fetched_at.is_(None), MovieRow.omdb_fetched_at < scores_before)
+    rows = await session.execute(
+        select(MovieRow.tmdb_id, MovieRow.imdb_id, details_stale, scores_stale)
+        .where(MovieRow.tmdb_id.in_(select(used.c.movie_id)))
+        .where(or_(details_stale, scores_stale))
+        .order_by(MovieRow.updated_at, MovieRow.tmdb_id)
+        .limit(limit)
+    )
+    return [(int(t), i, bool(d), bool(o)) for t, i, d, o in rows]

@@ -31,3 +31,9 @@ async def messages_of(session: AsyncSession, session_ids: list[str]) -> dict[str
 
 async def delete_expired(session: AsyncSession, before: datetime) -> None:
     await session.execute(delete(ChatSessionRow).where(ChatSessionRow.updated_at < before))
+
+
+async def delete_idle_sessions(session: AsyncSession, before: datetime) -> int:
+    """Chat sessions untouched since `before`, with their messages (cascade); how many went."""
+    result = await session.execute(delete(ChatSessionRow).where(ChatSessionRow.updated_at < before))
+    return int(result.rowcount)

@@ -278,3 +278,82 @@ class PasswordResetTokenRow(SQLModel, table=True):
     expires_at: datetime = Field(sa_type=UTCDateTime)
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = created_at_field()
+
+
+class RecommenderModelRow(SQLModel, table=True):
+    """One trained recommender, shared by every replica: the newest version is the one served."""
+
+    __tablename__ = "recommender_models"
+    __table_args__ = NEVER_REUSED_IDS
+
+    # Versions only grow (ids are never reused), so the newest is one primary-key lookup away.
+    version: int | None = Field(default=None, primary_key=True)
+    created_at: datetime = created_at_field()
+    trained_on_ratings: int
+    trained_on_interactions: int
+    # The newest rating / interaction id it saw: retrain when the tables' max id moves far enough.
+    ratings_max_id: int
+    interactions_max_id: int
+    # Compressed npz arrays + JSON (reelgraph.recommender.storage), never a pickle.
+    model: bytes = Field(sa_type=sa.LargeBinary)
+
+
+class DownloadRow(SQLModel, table=True):
+    """A file produced for someone (an export), served from a signed link until it expires."""
+
+    __tablename__ = "downloads"
+    __table_args__ = (sa.Index("ix_downloads_kind_created_at", "kind", "created_at"),)
+
+    id: str = Field(primary_key=True, max_length=36)  # random (uuid4): never reused, never guessed
+    # Who may download it; None: any admin (what the server itself produced, e.g. analytics).
+    owner_id: int | None = user_fk(nullable=True)
+    kind: str = Field(max_length=32)  # what it is, so the latest of a kind can be found
+    filename: str = Field(max_length=255)
+    content_type: str = Field(max_length=100)
+    content: bytes = Field(sa_type=sa.LargeBinary)
+    created_at: datetime = created_at_field()
+    expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class JobRunRow(SQLModel, table=True):
+    """One run of a background job (reelgraph.persistence.jobs moves it from QUEUED to its end)."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (sa.Index("ix_job_runs_name_status", "name", "status"), NEVER_REUSED_IDS)
+
+    # Growing ids: newest first is id order, and cursors and global ids are plain row ids.
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64)
+    status: str = Field(max_length=16)
+    queued_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    attempts: int = 0
+    max_attempts: int = 1
+    error: str | None = Field(default=None, sa_type=sa.Text)
+    params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    summary: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # "name@period number" for scheduled runs: unique, so a second scheduler cannot fire a period again.
+    period_key: str | None = Field(default=None, max_length=100, unique=True, index=True)
+    # A RUNNING run whose lease has passed belongs to a dead worker and may be claimed again.
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    worker: str | None = Field(default=None, max_length=100)
+
+    @property
+    def duration_ms(self) -> int | None:
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return int((self.finished_at - self.started_at).total_seconds() * 1000)
+
+
+class CommunityTrendingRow(SQLModel, table=True):
+    """This server's own trending list for one window, as the community-trending job last ranked it."""
+
+    __tablename__ = "community_trending"
+
+    window: str = Field(max_length=8, primary_key=True)  # "day" or "week", as TimeWindow's values
+    rank: int = Field(primary_key=True)  # 0 is the top
+    tmdb_id: int
+    score: float
+    viewers: int
+    computed_at: datetime = created_at_field()

@@ -50,7 +50,9 @@ def rating_batches(session: AsyncSession, up_to_id: int, size: int) -> AsyncIter
     return _batches(session, query, size)
 
 
-def interaction_batches(session: AsyncSession, up_to_id: int, size: int) -> AsyncIterator[Sequence[Sequence[Any]]]:
+def interaction_batches(
+    session: AsyncSession, up_to_id: int, size: int
+) -> AsyncIterator[Sequence[Sequence[Any]]]:
     """(user_id, movie_id, kind) rows with ids up to ``up_to_id``, ``size`` at a time."""
     query = select(InteractionRow.user_id, InteractionRow.movie_id, InteractionRow.kind).where(
         InteractionRow.id <= up_to_id

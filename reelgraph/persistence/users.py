@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -148,3 +148,37 @@ async def find_reset_token(session: AsyncSession, token_hash: str) -> PasswordRe
         select(PasswordResetTokenRow).where(PasswordResetTokenRow.token_hash == token_hash).with_for_update()
     )
     return (await session.execute(query)).scalar_one_or_none()
+
+
+async def delete_expired_credentials(
+    session: AsyncSession, now: datetime, grace: timedelta
+) -> dict[str, int]:
+    """Clean-up: login sessions over (revoked, or with no refresh token left to use) more than
+    `grace` ago (the longest an access token of theirs lives), refresh tokens past their expiry,
+    and password-reset tokens used or expired. Rotated but unexpired refresh tokens stay: reuse
+    detection needs them."""
+    cutoff = now - grace
+    live_token = select(RefreshTokenRow.id).where(
+        RefreshTokenRow.family_id == LoginSessionRow.id,
+        RefreshTokenRow.revoked_at.is_(None),
+        RefreshTokenRow.expires_at > cutoff,
+    )
+    sessions = await session.execute(
+        delete(LoginSessionRow).where(
+            or_(
+                LoginSessionRow.revoked_at < cutoff,
+                (LoginSessionRow.created_at < cutoff) & ~live_token.exists(),
+            )
+        )
+    )
+    tokens = await session.execute(delete(RefreshTokenRow).where(RefreshTokenRow.expires_at < now))
+    resets = await session.execute(
+        delete(PasswordResetTokenRow).where(
+            or_(PasswordResetTokenRow.expires_at < now, PasswordResetTokenRow.used_at.is_not(None))
+        )
+    )
+    return {
+        "login_sessions": sessions.rowcount,
+        "refresh_tokens": tokens.rowcount,
+        "password_reset_tokens": resets.rowcount,
+    }

@@ -57,6 +57,7 @@ KEY_PARSERS: dict[str, Callable[[str], int | str | None]] = {
     "Review": row_key,
     "Interaction": row_key,
     "ChatSession": session_key,
+    "Job": row_key,
 }
 
 

@@ -16,9 +16,10 @@ from strawberry.types import ExecutionContext
 
 from reelgraph.config import Settings
 from reelgraph.resolvers import accounts, admin, analytics, catalog, chat, library, recommendations
+from reelgraph.resolvers import jobs as job_resolvers
 from reelgraph.schema import ids
 from reelgraph.schema.accounts.types import AuthPayload, User, UserConnection, UserPayload
-from reelgraph.schema.analytics.types import Analytics
+from reelgraph.schema.analytics.types import Analytics, ExportPayload
 from reelgraph.schema.catalog.types import Genre, Movie, MovieConnection, Person, SearchResultConnection
 from reelgraph.schema.chat.types import ChatDelta, ChatPayload, ChatSession
 from reelgraph.schema.errors import OkPayload
@@ -35,6 +36,7 @@ from reelgraph.schema.extensions.hostile_strings import HostileStrings
 from reelgraph.schema.extensions.rate_limits import RateLimitExtension
 from reelgraph.schema.extensions.shape_limits import ShapeLimits
 from reelgraph.schema.extensions.token_budget import TokenBudget
+from reelgraph.schema.jobs.types import JobConnection, JobPayload
 from reelgraph.schema.library.types import (
     Interaction,
     InteractionPayload,
@@ -82,8 +84,32 @@ class ChatQuery:
 
 @strawberry.type
 class AnalyticsQuery:
+    # Before `analytics`: that field's name would hide the resolvers module below it.
+    analytics_export: ExportPayload = strawberry.field(
+        resolver=analytics.analytics_export,
+        permission_classes=[IsAdmin],
+        description="ADMIN only: a link to the latest analytics export (CSV and JSON in a zip).",
+    )
     analytics: Analytics = strawberry.field(
         resolver=analytics.analytics, permission_classes=[IsAdmin], description=ADMIN_ONLY
+    )
+
+
+@strawberry.type
+class JobQuery:
+    jobs: JobConnection = strawberry.field(
+        resolver=job_resolvers.jobs,
+        permission_classes=[IsAdmin],
+        description="ADMIN only: background jobs, newest first.",
+    )
+
+
+@strawberry.type
+class JobMutation:
+    run_job: JobPayload = strawberry.mutation(
+        resolver=job_resolvers.run_job,
+        permission_classes=[IsAdmin],
+        description="ADMIN only: run a background job now.",
     )
 
 
@@ -206,11 +232,11 @@ def build_schema(settings: Settings | None = None) -> Schema:
         node: relay.Node | None = strawberry.field(resolver=ids.node)
 
     @strawberry.type
-    class Query(NodeQuery, AccountQuery, CatalogQuery, ChatQuery, AnalyticsQuery):
+    class Query(NodeQuery, AccountQuery, CatalogQuery, ChatQuery, AnalyticsQuery, JobQuery):
         pass
 
     @strawberry.type
-    class Mutation(AccountMutation, LibraryMutation, ChatMutation, CatalogMutation):
+    class Mutation(AccountMutation, LibraryMutation, ChatMutation, CatalogMutation, JobMutation):
         pass
 
     # Made once: the document cache keys on the rule classes, so rules made anew per request

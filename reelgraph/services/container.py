@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 from aiocache import BaseCache
@@ -26,6 +26,9 @@ from reelgraph.services.analytics import AnalyticsService
 from reelgraph.services.browse import BrowseService
 from reelgraph.services.catalog import CatalogService
 from reelgraph.services.chat import CatalogSearchResolver, ChatService
+from reelgraph.services.community_trending import CommunityTrending
+from reelgraph.services.downloads import DownloadService
+from reelgraph.services.jobs import JobRuns, QueuedMailer, QueueSlot
 from reelgraph.services.library import LibraryPages, LibraryService
 from reelgraph.services.movie_lists import MovieLists
 from reelgraph.services.recommendations import RecommendationService
@@ -44,6 +47,7 @@ class Services:
     codec: TokenCodec
     accounts: AccountService
     admin: AdminService
+    downloads: DownloadService
     upstreams: Upstreams | None = None
     # Set by open() unless catalog=False (the CLI's account commands need none of them).
     reader: CatalogReader = None  # type: ignore[assignment]  # see above
@@ -56,6 +60,13 @@ class Services:
     analytics: AnalyticsService = None  # type: ignore[assignment]  # see above
     chat: ChatService = None  # type: ignore[assignment]  # see above
     recommendations: RecommendationService = None  # type: ignore[assignment]  # see above
+    community: CommunityTrending = None  # type: ignore[assignment]  # see above
+    # Background jobs: the queue the services enqueue on (connected by the app's lifespan or the
+    # worker to the engine in reelgraph.jobs), the runs the admin API reads, and the mailer that
+    # actually delivers (the send-mail job's; AccountService gets a QueuedMailer over it).
+    job_queue: QueueSlot = field(default_factory=QueueSlot)
+    job_runs: JobRuns = None  # type: ignore[assignment]  # set by create()
+    mailer: Mailer = None  # type: ignore[assignment]  # set by create()
 
     @classmethod
     async def open(
@@ -81,10 +92,18 @@ class Services:
             engine = ChatEngine.from_settings(
                 settings, CatalogSearchResolver(services.catalog), reference_year=reference_year
             )
-            services.recommendations = RecommendationService(services.sessions, settings)
-            services.browse = BrowseService(services.catalog, services.lists, services.recommendations)
-            if settings.recs_train_on_start:
-                await services.recommendations.start()
+            services.recommendations = RecommendationService(services.sessions, settings, services.cache)
+            services.community = CommunityTrending(
+                services.sessions,
+                services.reader,
+                min_viewers=settings.community_trending_min_viewers,
+                min_movies=settings.community_trending_min_movies,
+            )
+            services.browse = BrowseService(
+                services.catalog, services.lists, services.recommendations, services.community
+            )
+            # Polls for the shared model's newest version (and loads or trains one at start if asked).
+            await services.recommendations.start()
             services.chat = ChatService(
                 services.sessions, engine, services.browse, services.limit_storage, settings.chat_rate_limit
             )
@@ -107,6 +126,8 @@ class Services:
             window_seconds=settings.login_failure_window_seconds,
             max_wait_seconds=settings.login_failure_max_wait_seconds,
         )
+        delivery = mailer or create_mailer(settings)
+        job_queue = QueueSlot()
         return cls(
             settings=settings,
             engine=engine,
@@ -114,10 +135,14 @@ class Services:
             cache=create_cache(settings.cache_url),
             limit_storage=limit_storage,
             codec=codec,
-            accounts=AccountService(sessions, codec, settings, mailer or create_mailer(settings), throttle),
+            accounts=AccountService(sessions, codec, settings, QueuedMailer(job_queue, delivery), throttle),
             admin=AdminService(sessions),
             pages=LibraryPages(sessions),
             analytics=AnalyticsService(sessions),
+            downloads=DownloadService(sessions, secret),
+            job_queue=job_queue,
+            job_runs=JobRuns(sessions),
+            mailer=delivery,
         )
 
     async def close(self) -> None:
