@@ -86,8 +86,8 @@ class CatalogReader:
             raise configuration
         else:
             self.image_base = configuration.get("images", {}).get("secure_base_url") or DEFAULT_IMAGE_BASE
-        if isinstance(genres, UpstreamUnavailableError):
-            log.warning("TMDb genre list unavailable at start; the first list request asks again")
+        if isinstance(genres, Exception):  # a warm-up only: the first list request asks again
+            log.warning("TMDb genre list unavailable at start: %s", genres)
         elif isinstance(genres, BaseException):
             raise genres
 
