@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from reelgraph.admission import AdmissionControl
 from reelgraph.app import create_app
+from reelgraph.persistence.migrate import upgrade_to_head
 from tests.conftest import make_settings
 
 
@@ -78,6 +79,7 @@ async def test_a_request_that_would_wait_too_long_is_refused_at_once() -> None:
 async def test_the_server_refuses_with_cors_headers_when_busy(tmp_path: Path) -> None:
     # Through the real app, with one slot and no waiting at all.
     settings = make_settings(tmp_path, max_in_flight=1, max_queue_seconds=0.0)
+    await asyncio.to_thread(upgrade_to_head, settings.database_url)  # as `reelgraph serve` does
     app = create_app(settings)
     async with (
         app.router.lifespan_context(app),
