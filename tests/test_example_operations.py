@@ -140,7 +140,7 @@ def test_pending_operations_follow_the_contract() -> None:
 
 README = ROOT / "README.md"
 # Catalog mutations among the README examples (the others need tokens or ids the reader fills in).
-README_MUTATIONS = {"chat", "updatePreferences"}
+README_MUTATIONS = {"chat", "updatePreferences", "runJob"}
 # Root fields whose lists may be empty for a fresh account; every other list must have items.
 ACCOUNT_FIELDS = {"viewer", "analytics", "users"}
 

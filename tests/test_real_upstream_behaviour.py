@@ -8,6 +8,7 @@ import asyncio
 import logging
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,6 +23,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from reelgraph.config import Settings
+from reelgraph.persistence.migrate import upgrade_to_head
 from reelgraph.integrations.mock_upstream import RealApiQuirks, create_omdb_app, create_tmdb_app
 from tests.catalog_fixtures import DISCOVER, MATRIX, TRENDING, catalog, ids, isolated_app, nodes
 from tests.helpers import GraphQLClient
@@ -327,10 +329,13 @@ LIMIT = 2
 
 
 async def test_omdb_daily_quota_is_its_own_state(
-    settings: Settings, caplog: pytest.LogCaptureFixture
+    settings: Settings, caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:
+    # A database of its own: scores other tests mirrored would answer without OMDb.
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 'quota.db'}"
+    await asyncio.to_thread(upgrade_to_head, database_url)
     omdb = create_omdb_app(catalog(), quirks=RealApiQuirks(omdb_daily_limit=LIMIT))
-    async with isolated_app(settings, omdb=omdb) as env:
+    async with isolated_app(settings, omdb=omdb, database_url=database_url) as env:
         with caplog.at_level(logging.WARNING):
             years = [{"f": {"yearFrom": year, "yearTo": year}} for year in (1962, 1971)]
             first = (await ok(env.gql, RATINGS, years[0]))["discover"]["nodes"]
