@@ -65,6 +65,14 @@ _IMAGE_SIZES: dict[str, dict[str, str]] = {
     "backdrop": {"SMALL": "w300", "MEDIUM": "w780", "LARGE": "w1280", "ORIGINAL": "original"},
 }
 _RAW_TMDB_SIZE = re.compile(r"^(?:[wh]\d{1,4}|original)$")
+# IMDb title ids: "tt" and 7 digits (8 for newer titles); anything else cannot be one.
+IMDB_TITLE_ID = re.compile(r"^tt\d{7,10}$")
+
+
+def normalized_imdb_id(value: str) -> str | None:
+    """``value`` as an IMDb title id ("tt0133093"), or None when it is not one."""
+    candidate = value.strip().lower()
+    return candidate if IMDB_TITLE_ID.fullmatch(candidate) else None
 
 
 # -- discover ---------------------------------------------------------------------------------------
@@ -328,3 +336,11 @@ class TMDbClient:
             )
         except UpstreamNotFound:
             return None
+
+    async def find_by_imdb_id(self, imdb_id: str) -> dict[str, Any]:
+        """/find by IMDb id: ``movie_results`` (and TMDb's other result lists, empty or not).
+        Raises ValueError for something that is not an IMDb title id."""
+        normalized = normalized_imdb_id(imdb_id)
+        if normalized is None:
+            raise ValueError(f"not an IMDb title id: {imdb_id!r}")
+        return await self._get(f"/find/{normalized}", {"external_source": "imdb_id"})

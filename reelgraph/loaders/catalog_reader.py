@@ -19,7 +19,7 @@ from reelgraph.config import Settings
 from reelgraph.errors import UpstreamUnavailableError
 from reelgraph.integrations.call_budget import UpstreamBudgetExceeded, spend_upstream
 from reelgraph.integrations.omdb import OmdbQuotaExhausted
-from reelgraph.integrations.tmdb import DEFAULT_LANGUAGE
+from reelgraph.integrations.tmdb import DEFAULT_LANGUAGE, normalized_imdb_id
 from reelgraph.integrations.upstream import Upstreams
 from reelgraph.loaders.mirror_writer import MirrorWriter
 from reelgraph.persistence import catalog_mirror as mirror
@@ -169,6 +169,33 @@ class CatalogReader:
         except (UpstreamUnavailableError, UpstreamBudgetExceeded):
             return details  # the translation as it is beats no answer; a later read fills it
         return with_english(details, english, missing)
+
+    async def movie_id_for_imdb(self, imdb_id: str) -> int | None:
+        """The TMDb movie id of an IMDb title id ("tt0133093"), from TMDb's /find; None when it is
+        not an IMDb id (no call made) or TMDb knows no movie by it. Both answers are cached (the
+        negative one wrapped, so it is a hit too) and concurrent lookups share one call; when TMDb
+        is down, the database mirror answers for movies it has seen."""
+        normalized = normalized_imdb_id(imdb_id)
+        if normalized is None:
+            return None
+
+        async def fetch() -> dict[str, int | None]:
+            found = await self._tmdb.find_by_imdb_id(normalized)
+            movies = found.get("movie_results") or []
+            return {"tmdb_id": int(movies[0]["id"]) if movies else None}
+
+        try:
+            answer = await self.fetcher.get(
+                cache_key("imdb", normalized), self._settings.cache_ttl_details_seconds, fetch
+            )
+        except UpstreamUnavailableError:
+            async with self._sessions() as session:
+                mirrored = await mirror.tmdb_id_for_imdb(session, normalized)
+            if mirrored is None:
+                raise
+            log.warning("TMDb unavailable: IMDb id %s answered from the database mirror", normalized)
+            return mirrored
+        return answer["tmdb_id"]
 
     async def person(self, tmdb_id: int, language: str) -> dict[str, Any] | None:
         if tmdb_id < 1:

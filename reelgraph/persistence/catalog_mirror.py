@@ -165,6 +165,13 @@ async def get_movies(session: AsyncSession, tmdb_ids: Sequence[int]) -> dict[int
     return {row.tmdb_id: row for row in rows}
 
 
+async def tmdb_id_for_imdb(session: AsyncSession, imdb_id: str) -> int | None:
+    """The mirrored movie with this IMDb id (the lowest TMDb id if TMDb ever gave two)."""
+    statement = select(MovieRow.tmdb_id).where(MovieRow.imdb_id == imdb_id).order_by(MovieRow.tmdb_id)
+    found: int | None = (await session.execute(statement.limit(1))).scalar_one_or_none()
+    return found
+
+
 async def genre_names(session: AsyncSession, language: str) -> dict[int, str]:
     """Mirrored genre names: French ones for French when known, else the `name` column."""
     rows = await session.execute(select(GenreRow.tmdb_id, GenreRow.name, GenreRow.name_fr))

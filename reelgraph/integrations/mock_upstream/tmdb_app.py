@@ -159,6 +159,16 @@ class _TmdbEndpoints:
         # Sub-resources carry the movie id; list envelopes do not.
         return JSONResponse(body if "page" in body else {"id": movie.id, **body})
 
+    async def find(self, request: Request) -> JSONResponse:
+        """/find/{external_id}: the offline catalog knows IMDb ids of movies only; TMDb answers an
+        unknown id (or another source) with empty result lists, not a 404."""
+        body = self.r.find_results()
+        if request.query_params.get("external_source") == "imdb_id":
+            movie = self.catalog.movie_by_imdb_id(request.path_params["external_id"])
+            if movie is not None:
+                body["movie_results"] = [{**self.r.item(movie), "media_type": "movie"}]
+        return JSONResponse(body)
+
     async def person_details(self, request: Request) -> JSONResponse:
         person = self._person(request)
         return JSONResponse(self.r.person_details(person, _append_parts(request.query_params)))
@@ -210,6 +220,7 @@ def create_tmdb_app(
                 # "watch/providers" is the one sub-resource with a slash in it.
                 Route("/movie/{movie_id:int}/watch/providers", api.movie_part, name="watch_providers"),
                 Route("/movie/{movie_id:int}/{part:str}", api.movie_part),
+                Route("/find/{external_id:str}", api.find),
                 Route("/person/{person_id:int}", api.person_details),
                 Route("/person/{person_id:int}/{part:str}", api.person_part),
             ],

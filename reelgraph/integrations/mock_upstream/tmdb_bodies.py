@@ -256,6 +256,16 @@ class TmdbResponses:
             body["external_ids"] = self.person_external_ids(person)
         return body
 
+    def find_results(self) -> JsonDict:
+        """TMDb's /find body with nothing found: one list per kind of result."""
+        return {
+            "movie_results": [],
+            "person_results": [],
+            "tv_results": [],
+            "tv_episode_results": [],
+            "tv_season_results": [],
+        }
+
     def person_search_item(self, person: Person) -> JsonDict:
         known_for = self.catalog.movies(self.catalog.person_movies(person.id)[:3])
         return {
