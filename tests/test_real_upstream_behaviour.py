@@ -23,8 +23,8 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from reelgraph.config import Settings
-from reelgraph.persistence.migrate import upgrade_to_head
 from reelgraph.integrations.mock_upstream import RealApiQuirks, create_omdb_app, create_tmdb_app
+from reelgraph.persistence.migrate import upgrade_to_head
 from tests.catalog_fixtures import DISCOVER, MATRIX, TRENDING, catalog, ids, isolated_app, nodes
 from tests.helpers import GraphQLClient
 
