@@ -124,24 +124,6 @@ def test_corpus_size() -> None:
 # fixed shows up here and leaves this list.
 NOT_UNDERSTOOD_YET = frozenset(
     [
-        "en2-tell-alien",
-        "en2-hitchcock-thrillers",
-        "fr2-fantastique",
-        "nw-rated-seven",
-        "nw-imdb-eight",
-        "nw-last-three-years",
-        "nw-nineteen-ninety-four",
-        "nw-more-than-three-hours",
-        "nw-fr-note-sept",
-        "co-gimme-scary",
-        "co-no-cheesy-romance",
-        "lo-en-rainy-sunday",
-        "lo-en-dad-westerns",
-        "lo-en-kids-party",
-        "lo-en-korean-thriller",
-        "lo-fr-soiree-filles",
-        "lo-fr-enfants-pluie",
-        "lo-fr-avion",
         "th-true-story",
         "th-prison-escape",
         "th-fr-voyage-temps",
@@ -150,10 +132,7 @@ NOT_UNDERSTOOD_YET = frozenset(
         "th-fr-vampires",
         "th-fr-espace",
         "th-fr-mafia",
-        "ta-enjoyed-up",
         "mt-fr-theme-puis-annees",
-        "mt-fr-mieux-notes",
-        "mt-cl-fifth-of-two",
     ]
 )
 NOT_YET = pytest.mark.xfail(strict=True, reason="issue 19: not understood by the rules yet")

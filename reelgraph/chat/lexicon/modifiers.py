@@ -40,6 +40,16 @@ _add(Effect("time", year_to=CLASSIC_YEAR_TO), "vieux", "vieux films", "anciens",
 _add(Effect("time", year_to=CLASSIC_YEAR_TO), "old movies", "old films", "vintage", "retro", "de l age d or")
 _add(Effect("time", year_to=1965), "black and white", "noir et blanc", "silent", "muet", "muets")
 _add(genre(FAMILY), "year old", "years old", "year olds")
+# Negated age: "pas trop ancien" asks for recent movies.
+_add(Effect("time", relative="recent"), "pas trop ancien", "pas trop ancienne", "pas trop anciens")
+_add(Effect("time", relative="recent"), "pas trop anciennes", "pas trop vieux", "pas trop vieille")
+_add(Effect("time", relative="recent"), "not too old", "nothing too old", "rien de trop ancien")
+# "the older the better": a preference said as an idiom, not a comparison with the last turn.
+_add(Effect("time", year_to=CLASSIC_YEAR_TO), "the older the better", "plus c est vieux mieux c est")
+_add(Effect("time", relative="recent"), "the newer the better", "the more recent the better")
+_add(Effect("length", runtime_max=SHORT_RUNTIME), "the shorter the better", "plus c est court mieux c est")
+_add(mood(COMEDY), "the funnier the better")
+_add(mood(HORROR), "the scarier the better")
 _add(
     Effect("time", year_from=MODERN_YEAR_FROM),
     "modern",
@@ -129,7 +139,7 @@ _add(
 )
 _add(Effect("sort", sort="VOTE_AVERAGE_DESC"), "best", "top rated", "highest rated", "best rated", "the best")
 _add(Effect("sort", sort="VOTE_AVERAGE_DESC"), "les meilleurs", "meilleurs", "meilleur", "les mieux notes")
-_add(Effect("sort", sort="VOTE_AVERAGE_DESC"), "mieux notes", "best first", "by rating", "par note", "top")
+_add(Effect("sort", sort="VOTE_AVERAGE_DESC"), "best first", "by rating", "par note", "top")
 _add(
     Effect("sort", sort="VOTE_AVERAGE_DESC"),
     "greatest",
@@ -212,6 +222,7 @@ _add(Effect("compare", relative="shorter"), "less long", "moins long", "moins lo
 _add(Effect("compare", relative="longer"), "longer", "plus long", "plus longs", "plus longue", "plus longues")
 _add(Effect("compare", relative="better"), "better", "better rated", "higher rated", "mieux", "mieux note")
 _add(Effect("compare", relative="better"), "mieux notee", "mieux notees", "plus acclame", "better reviewed")
+_add(Effect("compare", relative="better"), "mieux notes")
 _add(Effect("compare", relative="better"), "higher ratings", "better ratings", "de meilleure qualite")
 _add(
     Effect("compare", relative="popular"), "more popular", "plus populaire", "plus populaires", "better known"

@@ -78,6 +78,7 @@ _add(genre(FAMILY), "family", "family movie", "family movies", "family friendly"
 _add(genre(FAMILY), "for kids", "for the kids", "with the kids", "with my kids", "children", "for children")
 _add(genre(FAMILY), "familial", "familiale", "familiaux", "familiales", "en famille", "pour enfants")
 _add(genre(FAMILY), "pour les enfants", "avec les enfants", "pour les petits", "film pour enfants")
+_add(genre(FAMILY), "pour toute la famille", "toute la famille", "for the whole family", "whole family")
 _add(genre(FANTASY), "fantasy", "fantasies", "fantastique", "fantastiques", "heroic fantasy")
 _add(genre(HISTORY), "history", "historical", "period piece", "period drama", "historique", "historiques")
 _add(genre(HISTORY), "film historique", "films historiques", "film d epoque", "films d epoque")
@@ -101,7 +102,7 @@ _add(genre(WESTERN), "western", "westerns", "cowboy", "cowboys", "spaghetti west
 
 # -- moods ------------------------------------------------------------------------------------------
 _add(mood(COMEDY), "feel good", "feelgood", "uplifting", "heartwarming", "lighthearted", "light hearted")
-_add(mood(COMEDY), "funny", "hilarious", "laugh", "a laugh", "cheerful", "fun", "lol")
+_add(mood(COMEDY), "funny", "hilarious", "laugh", "a laugh", "cheerful", "fun")
 _add(mood(COMEDY), "qui fait du bien", "qui font du bien", "bonne humeur", "pour rire", "drole", "droles")
 _add(mood(COMEDY), "marrant", "marrants", "rigolo", "rigolos", "rigolote", "leger", "legers", "humour")
 _add(mood(COMEDY), "feel good movie", "pour se detendre", "detente", "relaxing", "chill", "light")
@@ -138,7 +139,7 @@ _add(mood(DRAMA), "inspiring", "inspirational", "inspirant", "inspirants", "moti
 _add(mood(ROMANCE), "romantic", "romantique", "romantiques", "date night", "for a date", "pour un date")
 _add(mood(ACTION), "action packed", "explosive", "adrenaline", "qui bouge", "qui bougent", "bourrin")
 _add(mood(ACTION), "bourrins", "plein d action")
-_add(mood(ADVENTURE), "epic", "epique", "epiques", "swashbuckling")
+_add(mood(ADVENTURE), "epic", "epics", "epique", "epiques", "swashbuckling")
 _add(
     mood(DRAMA, keywords=("philosophy", "philosophical", "thought-provoking")),
     "thought provoking",

@@ -136,6 +136,8 @@ STOPWORDS: Final = frozenset(
         "ami", "amis", "copine", "copain", "famille", "soiree", "dimanche", "samedi", "vendredi",
         "pluie", "plutot", "vraiment", "sorti", "sortis", "sortie", "realise", "joue", "heures", "heure", "ans", "annee", "annees", "fois", "sympa", "idee", "idees", "rire",
         "pleurer", "frissonner", "decouvrir", "soit", "voila", "hein", "quand", "comment", "pourquoi",
+        # interjections and slang that carry no filter
+        "lol", "lmao", "haha", "mdr", "gimme", "gonna", "dunno",
     }
 )  # fmt: skip
 
@@ -174,6 +176,15 @@ LIKED_TRIGGERS: Final = (
     "i just loved", "i absolutely loved", "i love", "i like", "i enjoy", "loved", "really liked",
     "really enjoyed", "j ai aime", "j ai adore", "j ai bien aime", "j ai beaucoup aime", "j ai vraiment aime",
     "j ai vraiment adore", "j ai kiffe", "j adore", "j aime", "j ai ador", "j ai trop aime", "adore",
+    "j aime bien", "j aime beaucoup", "j adore vraiment",
+    # "we really enjoyed Up": the same statements by several viewers
+    *(
+        f"we {adverb}{verb}"
+        for adverb in ("", "really ", "just ", "absolutely ", "all ", "both ")
+        for verb in ("liked", "loved", "enjoyed", "adored", "love", "like", "enjoy")
+    ),
+    "on a adore", "on a aime", "on a bien aime", "on a vraiment aime", "on a vraiment adore", "nous avons adore",
+    "nous avons aime",
 )  # fmt: skip
 DISLIKED_TRIGGERS: Final = (
     "i hated", "i hate", "i disliked", "i didn t like", "i did not like", "i didn t enjoy", "i did not enjoy",

@@ -30,7 +30,9 @@ def _question(state: ChatFilterState, reading: Reading, lang: str) -> ChatFilter
     turn, previous = reading.turn, reading.previous
     kind = turn.clarify
     choice_ids = [hit[0] for hit in turn.choices]
-    if kind == "title":
+    if turn.clarify_keeps:
+        question = previous.copy() if previous is not None and not turn.reset else ChatFilterState()
+    elif kind == "title":
         question = ChatFilterState()
     elif kind == "similar":
         question = state.copy()
@@ -40,7 +42,7 @@ def _question(state: ChatFilterState, reading: Reading, lang: str) -> ChatFilter
     question.intent = "CLARIFY"
     question.clarify = kind
     question.choices = choice_ids
-    question.movie_titles.update({hit[0]: hit[1] for hit in turn.choices})
+    question.movie_titles.update({hit[0]: hit[1] for hit in turn.choices if hit[1]})
     question.movie_years = {hit[0]: hit[2] for hit in turn.choices if hit[2] is not None}
     question.rate_offer = None
     question.language = lang

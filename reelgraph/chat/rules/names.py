@@ -102,11 +102,15 @@ async def _triggers(reading: Reading, kinds: tuple[str, ...]) -> None:
         start = i + n
         role = "Directing" if " ".join(text.tokens[i:start]) in lx.DIRECTING_TRIGGERS else None
         if kind in ("title", "similar", "disliked"):
+            liked = kind == "similar" and " ".join(text.tokens[i:start]) in _LIKED
             end = await _title_span(reading, start, strong=kind != "title" or n > 1, kind=kind)
-            if end is not None and kind == "similar" and " ".join(text.tokens[i:start]) in _LIKED:
+            if end is not None and liked:
                 reading.turn.liked = reading.turn.similar[-1][0]
             if end is None and kind == "title":
                 end = await _person_span(reading, start, as_title=True)
+            elif end is None and liked:
+                # "j'aime bien Jason Statham": a liked person is a person to search for
+                end = await _person_span(reading, start)
         else:
             end = await _person_span(reading, start, role=role)
             # "with Tom Hanks and Meg Ryan": a list continues the trigger
@@ -148,6 +152,8 @@ def _vocab_at(tokens: Sequence[str], i: int) -> lx.Effect | None:
 async def _title_span(reading: Reading, start: int, strong: bool, kind: str) -> int | None:
     text, turn = reading.text, reading.turn
     span = _span(text, start, _TITLE_STOPS, MAX_TITLE_SPAN)
+    if kind == "title" and len(span) > 1 and span[-1] == "about":
+        span = span[:-1]  # "what is Alien about?"
     if not span:
         return None
     content = span[1:] if span[0] in LEADING_ARTICLES and len(span) > 1 else span
@@ -155,7 +161,9 @@ async def _title_span(reading: Reading, start: int, strong: bool, kind: str) -> 
     starts_with_vocab = _vocab_at(content, 0) is not None
     whole = lx.PHRASES.get(tuple(content))
     whole_is_vocab = whole is not None and whole.kind != "topic"
-    if whole_is_vocab or (first in _NOT_NAME_STARTS and first not in LEADING_ARTICLES):
+    # an ordinary word starts a title only when the user capitalised it ("I loved Up")
+    as_written = strong and first in reading.capitalized and len(first) > 1 and first != "im"
+    if whole_is_vocab or (first in _NOT_NAME_STARTS and first not in LEADING_ARTICLES and not as_written):
         return None
     if kind == "title" and starts_with_vocab:
         return None
@@ -266,14 +274,18 @@ async def match_person(
             best = (n, hit)
     if best is not None:
         return best
-    if surname_ok and len(span[0]) >= 3:
+    # A writer who capitalises names did not mean a lowercase run as one ("that will keep them").
+    lowercase = not trigger and reading.writes_case and span[0] not in reading.capitalized
+    if surname_ok and len(span[0]) >= 3 and not lowercase:
         by_surname = [h for h in candidates if folded_tokens(h[1])[-1:] == [span[0]]]
         if by_surname:
-            return 1, max(by_surname, key=lambda h: (role is not None and h[3] == role, h[2]))
+            return 1, max(by_surname, key=lambda h: _surname_rank(h, by_surname, role))
         # "with Keanu": a first name after a trigger, when only one candidate has it
         by_first = [h for h in candidates if folded_tokens(h[1])[:1] == [span[0]]]
         if trigger and len(by_first) == 1 and len(span[0]) >= 4:
             return 1, by_first[0]
+    if lowercase:
+        return None
     minimum = PERSON_FUZZY_MIN if trigger else LEFTOVER_PERSON_FUZZY_MIN
     scored: list[tuple[float, int, PersonHit]] = []
     for hit in candidates:
@@ -288,3 +300,15 @@ async def match_person(
         if score >= minimum:
             return n, hit
     return None
+
+
+# A bare surname ("Hitchcock thrillers", "Nolan") names a director far more often than an actor:
+# a director bearing it wins unless someone else is this many times as popular.
+DIRECTOR_SURNAME_EDGE = 2.0
+
+
+def _surname_rank(hit: PersonHit, bearers: list[PersonHit], role: str | None) -> tuple[bool, bool, float]:
+    wanted = role or "Directing"
+    top = max(h[2] for h in bearers)
+    plausible = hit[3] == wanted and hit[2] * DIRECTOR_SURNAME_EDGE >= top
+    return (role is not None and hit[3] == role, plausible, hit[2])

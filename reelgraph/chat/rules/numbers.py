@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from reelgraph.chat import lexicon as lx
+from reelgraph.chat.rules.text import Text
 from reelgraph.chat.rules.turn import Reading, Turn
 
 _NUM_WORDS = "|".join(sorted(map(re.escape, lx.NUMBER_WORDS), key=len, reverse=True))
@@ -96,6 +97,10 @@ _RE_SINGLE_YEAR = re.compile(
 _RE_AGE = re.compile(r"(?<!\S)\d{1,2}\s(?:ans|year old|years old|yo|year olds)(?!\S)")
 _RE_TOP_N = re.compile(r"(?<!\S)top\s\d{1,3}(?!\S)")
 
+# Spelled ratings ("rated above seven", "noté plus de sept"): only after a rating word, since a bare
+# "more than two" is not a rating. Articles ("a", "un") that NUMBER_WORDS also holds are left out.
+_RATING_WORD_VALUES = {w: n for w, n in lx.NUMBER_WORDS.items() if 1 < n <= 10}
+_RATING_WORD = "|".join(sorted(map(re.escape, _RATING_WORD_VALUES), key=len, reverse=True))
 _RATING_NUM = r"(?P<n>\d{1,2}(?:\.\d{1,2})?)"
 _SCALE = r"(?:\s?/\s?(?P<scale>10|5|100)|\sout of\s(?P<scale2>10|5)|\ssur\s(?P<scale3>10|5)|\s(?P<stars>stars|star|etoiles|etoile))?"
 _RATING_PREFIX = (
@@ -119,6 +124,109 @@ _RE_RATING = [
     ),
     re.compile(rf"(?<!\S){_RATING_NUM}\s?(?:/\s?10|out of 10|sur 10)(?:\s(?:on|sur)\s(?:imdb|tmdb))?(?!\S)"),
 ]
+_RE_SPELLED_RATING = re.compile(
+    rf"(?<!\S)(?:{_RATING_WORDS})\s(?:of\s|de\s|at\s|a\s)?(?:(?:{_RATING_PREFIX})\s)?(?P<w>{_RATING_WORD})"
+    rf"(?:\s(?P<stars>stars|star|etoiles|etoile)|\s(?:out of|sur)\s(?P<scale>ten|dix|five|cinq))?"
+    r"(?:\s(?:or more|or higher|or above|and up|and above|plus|et plus|ou plus|minimum|at least|au moins"
+    r"|ou mieux|or better))?(?:\s(?:on|sur)\s(?:imdb|tmdb))?(?!\S)"
+)
+
+
+def _numbered(words: str, start: int, step: int = 1) -> dict[str, int]:
+    return {w: start + step * n for n, w in enumerate(words.split(" "))}
+
+
+_EN_UNITS = _numbered("one two three four five six seven eight nine", 1)
+_EN_TEENS = _numbered("ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen", 10)
+_EN_TENS = _numbered("twenty thirty forty fifty sixty seventy eighty ninety", 20, 10)
+_EN_CENTURIES = {"eighteen": 1800, "nineteen": 1900, "twenty": 2000}
+_FR_UNITS = _numbered("un deux trois quatre cinq six sept huit neuf", 1)
+_FR_TEENS = _numbered("dix onze douze treize quatorze quinze seize", 10)
+_FR_TENS = {"vingt": 20, "trente": 30, "quarante": 40, "cinquante": 50, "soixante": 60}
+
+
+def _en_below_100(tokens: list[str], k: int) -> tuple[int, int] | None:
+    """A spelled number under 100 at ``tokens[k]`` ("ninety four", "twelve", "oh five"): value, end."""
+    word = tokens[k] if k < len(tokens) else ""
+    if word in _EN_TENS:
+        if k + 1 < len(tokens) and tokens[k + 1] in _EN_UNITS:
+            return _EN_TENS[word] + _EN_UNITS[tokens[k + 1]], k + 2
+        return _EN_TENS[word], k + 1
+    if word in _EN_TEENS:
+        return _EN_TEENS[word], k + 1
+    if word in ("oh", "o") and k + 1 < len(tokens) and tokens[k + 1] in _EN_UNITS:
+        return _EN_UNITS[tokens[k + 1]], k + 2
+    if word in _EN_UNITS:
+        return _EN_UNITS[word], k + 1
+    return None
+
+
+def _fr_below_100(tokens: list[str], k: int) -> tuple[int, int] | None:
+    """The same in French ("quatre vingt quatorze", "soixante et onze", "deux")."""
+    n = len(tokens)
+    base = 0
+    if k + 1 < n and tokens[k] == "quatre" and tokens[k + 1] in ("vingt", "vingts"):
+        base, k = 80, k + 2
+    elif k < n and tokens[k] in _FR_TENS:
+        base, k = _FR_TENS[tokens[k]], k + 1
+    start = k + 1 if base and k < n and tokens[k] == "et" else k
+    rest: tuple[int, int] | None = None
+    if (
+        start < n
+        and tokens[start] == "dix"
+        and start + 1 < n
+        and tokens[start + 1] in ("sept", "huit", "neuf")
+    ):
+        rest = 10 + _FR_UNITS[tokens[start + 1]], start + 2
+    elif start < n and tokens[start] in _FR_TEENS:
+        rest = _FR_TEENS[tokens[start]], start + 1
+    elif start < n and tokens[start] in _FR_UNITS:
+        rest = _FR_UNITS[tokens[start]], start + 1
+    if rest is not None and (not base or rest[0] < 10 or base in (60, 80)):
+        return base + rest[0], rest[1]
+    return (base, k) if base else None
+
+
+def _spelled_year(tokens: list[str], k: int) -> tuple[int, int] | None:
+    """A year in words at ``tokens[k]``: "nineteen ninety four", "two thousand and five",
+    "mille neuf cent quatre vingt quatorze", "deux mille dix"; (year, end) or None."""
+    word = tokens[k]
+    nxt = tokens[k + 1] if k + 1 < len(tokens) else ""
+    if word in _EN_CENTURIES and nxt not in ("hundred", "thousand"):
+        below = _en_below_100(tokens, k + 1)
+        if below is not None and (below[0] >= 10 or nxt in ("oh", "o")):
+            return _EN_CENTURIES[word] + below[0], below[1]
+        return None
+    if word == "two" and nxt == "thousand":
+        end = k + 2
+        after = end + 1 if end < len(tokens) and tokens[end] == "and" else end
+        below = _en_below_100(tokens, after)
+        return (2000 + below[0], below[1]) if below is not None else (2000, end)
+    century = None
+    # "mille neuf cent ..." and "dix-neuf cent ..."
+    if word in ("mille", "dix") and nxt in ("huit", "neuf") and tokens[k + 2 : k + 3] == ["cent"]:
+        century, end = (1800 if nxt == "huit" else 1900), k + 3
+    elif word == "deux" and nxt == "mille":
+        century, end = 2000, k + 2
+    if century is None:
+        return None
+    below = _fr_below_100(tokens, end)
+    return (century + below[0], below[1]) if below is not None else (century, end)
+
+
+def _digit_years(text: Text) -> None:
+    """Years in words become digits (the year patterns read digits): the first token takes the
+    year, the others are used up."""
+    k = 0
+    while k < len(text):
+        found = _spelled_year(text.tokens, k) if not text.used[k] else None
+        if found is None or not text.free(k, found[1]) or found[1] - k < 2:
+            k += 1
+            continue
+        year, end = found
+        text.tokens[k] = str(year)
+        text.mark(k + 1, end)
+        k = end
 
 
 def _year(value: str) -> int:
@@ -165,6 +273,23 @@ def _duration_minutes(m: re.Match[str]) -> int | None:
     return None
 
 
+# A bare length after these is a span of time, not the movie's ("arguing for an hour").
+_ELAPSED = frozenset({"for", "pendant", "depuis", "since", "in", "dans", "ago", "after", "apres"})
+# "nobody wants anything longer than 2 hours": a lower bound under a negation is an upper bound.
+_LENGTH_NEGATORS = lx.NEGATORS | {"neither", "nobody", "none", "nor", "personne", "jamais", "don"}
+_NEGATION_REACH = 5
+
+
+def _negated_before(text: Text, i: int) -> bool:
+    for k in range(i - 1, max(-1, i - 1 - _NEGATION_REACH), -1):
+        token = text.tokens[k]
+        if token == ",":
+            return False
+        if token in _LENGTH_NEGATORS:
+            return True
+    return False
+
+
 async def runtimes(reading: Reading) -> None:
     """Lengths: a bound, or about N minutes (a maximum a little above N)."""
     text, turn = reading.text, reading.turn
@@ -174,9 +299,12 @@ async def runtimes(reading: Reading) -> None:
             minutes = _duration_minutes(m)
             if minutes is None or not 20 <= minutes <= 360:
                 continue  # "at 20h" is a time of day, not a length
-            if op == "min":
+            if pattern is _RE_RUNTIME[-1][0] and i > 0 and text.tokens[i - 1] in _ELAPSED:
+                continue
+            bound = "max" if op == "min" and _negated_before(text, i) else op
+            if bound == "min":
                 turn.runtime_min = minutes
-            elif op == "about":
+            elif bound == "about":
                 turn.runtime_max = minutes + 10
             else:
                 turn.runtime_max = minutes
@@ -204,6 +332,7 @@ async def years(reading: Reading) -> None:
     """Year ranges, decades, open bounds, the last N years, then single years."""
     text, turn = reading.text, reading.turn
     ref = reading.reference_year
+    _digit_years(text)
     for pattern in _RE_YEAR_RANGE:
         for m, i, j in text.matches(pattern):
             text.mark(i, j)
@@ -308,11 +437,22 @@ async def ratings(reading: Reading) -> None:
                 value /= 10
             if not 0 < value <= 10:
                 continue
-            if imdb:
-                turn.imdb_rating = value
-            else:
-                turn.rating = value
-            turn.understood = True
+            _set_rating(turn, value, imdb)
+    for m, i, j in text.matches(_RE_SPELLED_RATING):
+        text.mark(i, j)
+        value = float(_RATING_WORD_VALUES[m.group("w")])
+        if (m.group("stars") and value <= 5) or m.group("scale") in ("five", "cinq"):
+            value *= 2
+        if 0 < value <= 10:
+            _set_rating(turn, value, imdb)
+
+
+def _set_rating(turn: Turn, value: float, imdb: bool) -> None:
+    if imdb:
+        turn.imdb_rating = value
+    else:
+        turn.rating = value
+    turn.understood = True
 
 
 def _set_years(turn: Turn, year_from: int | None, year_to: int | None) -> None:

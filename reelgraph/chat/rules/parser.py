@@ -9,7 +9,8 @@ A message is normalised into folded tokens (``text.Text``), then read by the pas
    EntityResolver; titles go first because they may contain ordinary words ("Scary Movie") - ``names``;
 3. person triggers ("with Tom Hanks", "réalisé par Nolan", "sans Tom Cruise") - ``names``;
 4. numbers: runtimes, ages, "top N", years and decades, ratings - ``numbers``;
-5. the lexicon's phrases, longest first, with a rapidfuzz pass for typos ("thriler") - ``vocabulary``;
+5. the lexicon's phrases, longest first, with a rapidfuzz pass for typos ("thriler"); sorts and
+   trending said of something else ("X is the best right now") dropped as opinions - ``vocabulary``;
 6. negation ("no horror", "pas de dessin animé") assigned to the genres, moods and people it
    precedes - ``vocabulary``;
 7. leftovers: names without a trigger ("Tom Hanks comedies"), or a message that is just a title
@@ -31,7 +32,7 @@ from reelgraph.chat.filters import ChatFilterState
 from reelgraph.chat.rules import leftovers, names, numbers, references, vocabulary
 from reelgraph.chat.rules.clarify import pick_choice
 from reelgraph.chat.rules.merge import answer_choice, merge
-from reelgraph.chat.rules.text import Text, capitalized_words
+from reelgraph.chat.rules.text import Text, capitalized_words, writes_case
 from reelgraph.chat.rules.turn import Pass, Reading, Turn
 from reelgraph.text import is_french
 
@@ -51,6 +52,7 @@ PASSES: tuple[Pass, ...] = (
     numbers.ratings,
     vocabulary.known_phrases,
     vocabulary.typos,
+    vocabulary.opinions,
     vocabulary.negation,
     leftovers.leftovers,
 )
@@ -85,6 +87,7 @@ class RuleParser:
             previous=previous,
             visible=[int(v) for v in visible_ids if isinstance(v, int) and v > 0],
             capitalized=capitalized_words(clipped),
+            writes_case=writes_case(clipped),
             resolver=self.resolver,
             reference_year=self.reference_year,
         )
@@ -97,13 +100,16 @@ class RuleParser:
 
 
 def _reply_language(tokens: list[str], requested: str | None, previous: ChatFilterState | None) -> str:
-    """The message's own language when its words tell, else the request's, else the last turn's."""
+    """The message's own language when its words tell, else the last turn's, else the request's."""
     fr = sum(1 for t in tokens if t in lx.FRENCH_HINTS)
     en = sum(1 for t in tokens if t in lx.ENGLISH_HINTS)
     if fr > en:
         return "fr"
     if en > fr:
         return "en"
+    # a conversation keeps its language ("Inception" after French turns) over the request's default
+    if previous is not None:
+        return previous.language
     if requested:
         return "fr" if is_french(requested) else "en"
-    return previous.language if previous is not None else "en"
+    return "en"

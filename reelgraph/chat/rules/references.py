@@ -42,7 +42,8 @@ _WITH_PRONOUN = re.compile(
 _ORDINAL_WORDS = "|".join(sorted(map(re.escape, lx.ORDINALS), key=len, reverse=True))
 _ORDINAL_NOUN = r"(?:one|movie|film|un|une|pick|title)"
 # "the last 5 years" / "la dernière décennie" are time, not a reference to a shown movie
-_NOT_ORDINAL_AFTER = r"(?!\s(?:\d|few|couple|years?|decade|annees?|decennie|time|week|month|semaine|mois))"
+_NUMBER_WORDS = "|".join(sorted(map(re.escape, lx.NUMBER_WORDS), key=len, reverse=True))
+_NOT_ORDINAL_AFTER = rf"(?!\s(?:\d|{_NUMBER_WORDS}|few|couple|years?|decade|annees?|decennie|time|week|month|semaine|mois)(?!\S))"
 _ORDINAL = re.compile(
     rf"(?<!\S)(?:(?:the|le|la|du|au|l|that)\s(?P<word>{_ORDINAL_WORDS})(?:\s{_ORDINAL_NOUN})?{_NOT_ORDINAL_AFTER}"
     rf"|(?P<word2>{_ORDINAL_WORDS})\s{_ORDINAL_NOUN}"
@@ -73,10 +74,16 @@ async def visible_references(reading: Reading) -> None:
         index = lx.ORDINALS[word] if word else int(m.group("num"))
         position = index - 1 if index > 0 else len(visible) + index
         text.mark(i, j)
+        before = set(text.tokens[max(0, i - 4) : i])
         if not 0 <= position < len(visible):
+            if not before & _EXCLUDE_CONTEXT:
+                # "the fifth one" with two shown: ask which of the shown ones, filters kept
+                turn.clarify = "title" if before & _TITLE_CONTEXT else "similar"
+                turn.clarify_keeps = True
+                turn.choices = [(movie_id, "", None, 0.0) for movie_id in visible]
+                turn.understood = True
             continue
         movie_id = visible[position]
-        before = set(text.tokens[max(0, i - 4) : i])
         if before & _TITLE_CONTEXT:
             turn.title_visible = movie_id
         elif before & _EXCLUDE_CONTEXT:

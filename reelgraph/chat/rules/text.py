@@ -93,6 +93,22 @@ def capitalized_words(raw: str) -> frozenset[str]:
     return frozenset(lx.fold_text(w) for w in re.findall(r"[^\W\d_]+", raw) if w[:1].isupper())
 
 
+_SENTENCE_END = frozenset(".!?\n")
+
+
+def writes_case(raw: str) -> bool:
+    """True when a word inside a sentence (not its first, not "I") starts with a capital: the user
+    writes names with capitals, so lowercase words are not meant as names."""
+    for m in re.finditer(r"[^\W\d_]+", raw):
+        word = m.group(0)
+        if not word[:1].isupper() or word in ("I", "Im") or word.isupper():
+            continue
+        before = raw[: m.start()].rstrip()
+        if before and before[-1] not in _SENTENCE_END and not before.endswith(("I'", "I\u2019")):
+            return True
+    return False
+
+
 def match_at(text: Text, start: int, words: list[str]) -> int | None:
     """End of ``words`` read from ``start`` over free tokens, skipping punctuation the title has
     ("2001: A Space Odyssey" is "2001 , a space odyssey" in the message); None if they differ."""

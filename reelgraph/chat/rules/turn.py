@@ -39,6 +39,7 @@ class Turn:
     # "person" ("without him", nobody named yet), "title" (several movies have the title).
     clarify: str | None = None
     choices: list[MovieHit] = field(default_factory=list)
+    clarify_keeps: bool = False  # the question keeps the filters in force (choices among the shown)
     title: MovieHit | None = None
     title_person: PersonHit | None = None
     similar_visible: list[int] = field(default_factory=list)
@@ -76,6 +77,8 @@ class Reading:
     capitalized: frozenset[str]  # folded words the user wrote with a capital letter
     resolver: EntityResolver
     reference_year: int
+    # The user capitalises words inside sentences (so a lowercase run is not meant as a name).
+    writes_case: bool = False
 
     def budget(self) -> bool:
         """Count one resolver call; False once the turn has spent its budget."""

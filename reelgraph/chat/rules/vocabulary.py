@@ -9,6 +9,7 @@ from reelgraph.chat import lexicon as lx
 from reelgraph.chat.rules.turn import Mention, Reading
 
 TYPO_MIN = 88.0
+MAX_UNKNOWN_SKIPPED = 2
 _NEGATION_LINKS = frozenset({"or", "ou", "ni", "nor"})
 _SMALLTALK = {tuple(p.split()) for p in lx.SMALLTALK_PHRASES}
 # Single words of the lexicon that a typo may stand for ("thriler" -> "thriller").
@@ -81,11 +82,57 @@ async def negation(reading: Reading) -> None:
     for mention in sorted(turn.mentions, key=lambda m: m.start):
         if mention.kind not in ("genre", "mood", "topic", "language", "person"):
             continue
-        mention.negated = _negated_at(tokens, mention, negator_at, owner)
+        mention.negated = _negated_at(tokens, mention, negator_at, owner, text.used)
 
 
-def _negated_at(tokens: list[str], mention: Mention, negator_at: set[int], owner: dict[int, Mention]) -> bool:
+# Copulas that make a clause a statement about something ("Korean cinema is the best right now").
+_COPULAS = frozenset({"is", "are", "was", "were", "est", "sont", "etait", "etaient"})
+_QUESTION_WORDS = frozenset(
+    {
+        "what",
+        "whats",
+        "which",
+        "who",
+        "how",
+        "quel",
+        "quels",
+        "quelle",
+        "quelles",
+        "lequel",
+        "lesquels",
+        "qu",
+        "c",
+    }
+)
+_OPINION_KINDS = frozenset({"sort", "trending", "quality", "compare"})
+
+
+async def opinions(reading: Reading) -> None:
+    """Sorts, quality and trending words said of something else ("my friend says Korean cinema is
+    the best in the world right now") are an opinion, not a request: dropped from the turn."""
+    tokens, turn = reading.text.tokens, reading.turn
+    stated: list[tuple[int, int]] = []  # (copula, end of its clause)
+    clause_start = 0
+    for k, token in enumerate(tokens):
+        if token == ",":
+            clause_start = k + 1
+        elif token in _COPULAS and k > clause_start and not set(tokens[clause_start:k]) & _QUESTION_WORDS:
+            end = next((e for e in range(k, len(tokens)) if tokens[e] == ","), len(tokens))
+            stated.append((k, end))
+    if not stated:
+        return
+    turn.mentions = [
+        m
+        for m in turn.mentions
+        if not (m.kind in _OPINION_KINDS and any(k < m.start < end for k, end in stated))
+    ]
+
+
+def _negated_at(
+    tokens: list[str], mention: Mention, negator_at: set[int], owner: dict[int, Mention], used: list[bool]
+) -> bool:
     fillers = 0
+    unknown = 0  # words no pass read ("no cheesy romance"): adjectives a negation reaches across
     linked = False
     k = mention.start - 1
     while k >= 0:
@@ -106,6 +153,8 @@ def _negated_at(tokens: list[str], mention: Mention, negator_at: set[int], owner
             fillers += 1
             if fillers > 4:
                 return False
+        elif token.isalpha() and token not in lx.STOPWORDS and not used[k] and unknown < MAX_UNKNOWN_SKIPPED:
+            unknown += 1
         else:
             return False
         k -= 1
