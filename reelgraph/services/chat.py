@@ -5,20 +5,23 @@ Understanding is the chat engine's job (reelgraph.chat); which movies answer is 
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from limits import parse
 from limits.aio.storage import Storage
 from limits.aio.strategies import MovingWindowRateLimiter
+from rapidfuzz import fuzz
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from reelgraph.chat.engine import ChatEngine
-from reelgraph.chat.entities import MovieHit, PersonHit
+from reelgraph.chat.entities import FUZZY_FALLBACK_CUTOFF, MovieHit, PersonHit
 from reelgraph.chat.filters import ChatFilterState
 from reelgraph.errors import NotFound, RateLimited, UserErrorCode, UserErrors
 from reelgraph.loaders import RequestLoaders
@@ -30,10 +33,11 @@ from reelgraph.services import discovery
 from reelgraph.services.browse import BrowseService
 from reelgraph.services.catalog import CatalogService, ListSource
 from reelgraph.services.movie_lists import Item
-from reelgraph.text import is_french
+from reelgraph.text import fold, is_french
 from reelgraph.tmdb_payloads import imdb_id_of
 
 MOVIES_PER_TURN = 10
+MAX_CHOICES = 5  # a question offers at most this many movies
 # How many candidates to fetch so that exclusions ("not these", "without him") still leave enough.
 CANDIDATES = 30
 MAX_MESSAGE_LENGTH = 2000
@@ -43,13 +47,23 @@ HISTORY_TURNS = 6
 
 class CatalogSearchResolver:
     """The chat's EntityResolver over the catalog service: TMDb search (or the offline catalog),
-    through the shared cache."""
+    through the shared cache. TMDb's search wants the words as written; when it finds nothing, a
+    typo fallback ("Tom Hanx", "Inceptoin") searches the query's words and their first letters and
+    keeps the results close to the whole query (rapidfuzz), as the offline resolver does."""
 
     def __init__(self, catalog: CatalogService, language: str = "en-US") -> None:
         self._catalog = catalog
         self._language = language
 
     async def search_people(self, name: str) -> list[PersonHit]:
+        hits = await self._people(name)
+        return hits or await _typo_fallback(name, self._people, lambda hit: (hit[1], hit[2]))
+
+    async def search_movies(self, title: str) -> list[MovieHit]:
+        hits = await self._movies(title)
+        return hits or await _typo_fallback(title, self._movies, lambda hit: (hit[1], hit[3]))
+
+    async def _people(self, name: str) -> list[PersonHit]:
         page = await self._catalog.page_fetcher(ListSource("search_people", (name,)), self._language)(1)
         return [
             (
@@ -61,7 +75,7 @@ class CatalogSearchResolver:
             for p in page["results"]
         ]
 
-    async def search_movies(self, title: str) -> list[MovieHit]:
+    async def _movies(self, title: str) -> list[MovieHit]:
         page = await self._catalog.page_fetcher(ListSource("search_movies", (title, None)), self._language)(1)
         return [
             (
@@ -72,6 +86,40 @@ class CatalogSearchResolver:
             )
             for m in page["results"]
         ]
+
+
+# The typo fallback: at most this many extra searches, for words of at least TYPO_MIN_WORD letters.
+TYPO_SEARCHES = 3
+TYPO_MIN_WORD = 4
+Hit = TypeVar("Hit", PersonHit, MovieHit)
+
+
+async def _typo_fallback(
+    query: str, search: Callable[[str], Awaitable[list[Hit]]], name_of: Callable[[Hit], tuple[str, float]]
+) -> list[Hit]:
+    """Hits for a misspelt query: each long word as written and by its first letters ("incep" for
+    "inceptoin": a typo is rarely at the start), ranked by closeness to the whole query, then
+    popularity; only those at least FUZZY_FALLBACK_CUTOFF close."""
+    wanted = fold(query)
+    words = sorted({w for w in wanted.split() if len(w) >= TYPO_MIN_WORD}, key=len, reverse=True)
+    probes: list[str] = []
+    for word in words:
+        for probe in (word, word[: max(TYPO_MIN_WORD, math.ceil(len(word) * 0.6))]):
+            if probe not in probes and probe != wanted:
+                probes.append(probe)
+    if len(wanted.split()) > 1:  # the first name alone finds "Tom Hanks" for "Tom Hanx"
+        probes.extend(w for w in wanted.split() if len(w) >= 3 and w not in probes)
+    found = await asyncio.gather(*(search(p) for p in probes[:TYPO_SEARCHES]), return_exceptions=True)
+    scored: dict[str, tuple[float, float, Hit]] = {}
+    for result in found:
+        if isinstance(result, BaseException):
+            continue
+        for hit in result:
+            name, popularity = name_of(hit)
+            score = fuzz.ratio(wanted, fold(name))
+            if score >= FUZZY_FALLBACK_CUTOFF:
+                scored.setdefault(repr(hit), (score, popularity, hit))
+    return [hit for _, _, hit in sorted(scored.values(), key=lambda s: (-s[0], -s[1]))]
 
 
 def _year(value: object) -> int | None:
@@ -219,6 +267,8 @@ class ChatService:
         relaxed: list[str] = []
         if state.intent == "CLARIFY":
             movies: list[Item] = []
+            if not state.choices and state.clarify in ("reference", "title") and context.previous is not None:
+                state = await self._offer_shown(loaders, state, context.previous, lang)
             found = await loaders.movie.load_many([(c, lang) for c in state.choices])
             choices = [c for c in found if c]
         else:
@@ -242,6 +292,25 @@ class ChatService:
             relaxed=[GRAPHQL_NAMES[name] for name in relaxed],
             language=lang,
         )
+
+    async def _offer_shown(
+        self, loaders: RequestLoaders, state: ChatFilterState, previous: ChatFilterState, language: str
+    ) -> ChatFilterState:
+        """ "The second one" with nothing visible in a session: the movies its last turn answered
+        (the same query, so the same list) become the choices to answer by number or title."""
+        if previous.intent in ("CLARIFY", "SMALLTALK"):
+            return state
+        shown, _ = await self._movies(loaders, previous, language)
+        offered = shown[:MAX_CHOICES]
+        if not offered:
+            return state
+        state = state.copy()
+        state.choices = [int(m["id"]) for m in offered]
+        state.movie_titles.update({int(m["id"]): _title(m) for m in offered})
+        state.movie_years = {
+            int(m["id"]): year for m in offered if (year := _year(m.get("release_date"))) is not None
+        }
+        return state.normalized()
 
     async def _movies(
         self, loaders: RequestLoaders, state: ChatFilterState, language: str
@@ -309,7 +378,11 @@ class ChatService:
         related = await self._browse.related(
             loaders, seed_id, "recommendations", CANDIDATES, False, language, seed
         )
-        related = [m for m in related if _list_matches(m, state)]
+        excluded = set(state.exclude_ids) | set(state.similar_to)
+        related = [m for m in related if int(m["id"]) not in excluded and _list_matches(m, state)]
+        # counted once every filter is checked: related movies outside the years or the runtime
+        # limit must not keep the catalog's matching ones out
+        related = await consistent(loaders, related, state, language)
         if len(related) >= MOVIES_PER_TURN:
             return related
         spec = state.to_movie_filter_spec()

@@ -119,6 +119,13 @@ def _merged(reading: Reading, lang: str) -> ChatFilterState:
         return ChatFilterState(intent="DISCOVER" if wants_movies else "SMALLTALK", language=lang)
     refine = has_previous and (refine_signal or not subject)
     base = previous.copy() if refine and previous is not None else ChatFilterState()
+    if not refine and has_previous and previous is not None and turn.similar and not delta.people:
+        # "something like Alien" after "90s movies under 2 hours": the constraints in force stay
+        # (the seed replaces the last one; genres the message names replace the last ones)
+        base = previous.copy()
+        base.similar_to, base.sort = [], None
+        if delta.genres:
+            base.genres, base.genre_match = [], "ALL"
     if not refine:
         base.exclude_ids = []
     switch = refine and text.has_phrase(lx.SWITCH_PHRASES, only_free_of_vocab=True)

@@ -63,10 +63,14 @@ async def conversation_markers(reading: Reading) -> None:
 async def visible_references(reading: Reading) -> None:
     text, turn, visible = reading.text, reading.turn, reading.visible
     if not visible:
-        # "the second one" with nothing on screen: ask which movie, never search the words
+        # "the second one" with nothing on screen: ask which movie, never search the words (the
+        # server may offer what the session showed last as the choices)
         for _, i, j in text.matches(_ORDINAL):
             text.mark(i, j)
-            turn.clarify = "reference"
+            if set(text.tokens[max(0, i - 4) : i]) & _TITLE_CONTEXT:
+                turn.clarify, turn.clarify_keeps = "title", True
+            else:
+                turn.clarify = "reference"
             turn.understood = True
         return
     for m, i, j in text.matches(_ORDINAL):
