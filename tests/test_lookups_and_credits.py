@@ -1,12 +1,108 @@
-"""IMDb lookups, external ids and person credits, offline and against the mock upstream."""
+"""IMDb lookups (Query.movie(imdbId:)), external ids and person credits, through HTTP: offline (the
+session app) and against the mock upstream with a key and every real-API quirk on."""
 
 from __future__ import annotations
 
-from reelgraph.config import Settings
-from reelgraph.integrations.mock_upstream import create_tmdb_app
-from tests.catalog_fixtures import MATRIX, MATRIX_IMDB, Switch, catalog, isolated_app
+from collections.abc import AsyncIterator
+from typing import Any
 
+import pytest
+
+from reelgraph.config import Settings
+from reelgraph.integrations.mock_upstream import RealApiQuirks, create_tmdb_app
+from tests.catalog_fixtures import MATRIX, MATRIX_IMDB, Switch, catalog, isolated_app
+from tests.helpers import GraphQLClient, error_codes
+from tests.library_fixtures import member, set_kind
+
+KEANU = 6384
+EASTWOOD = 190  # acts and directs: cast and crew credits
+UNFORGIVEN = 33  # directed by and starring Clint Eastwood
 FIND_PATH = f"/3/find/{MATRIX_IMDB}"
+MOCK_KEY = "lookup-test-key"
+FULL_WIDTH_DIGITS = "tt\uff10\uff11\uff13\uff13\uff10\uff19\uff13"  # digits to \\d, not to IMDb
+
+MOVIE_BY_IMDB = """
+query($imdb: String, $tmdb: Int, $language: String) {
+  movie(imdbId: $imdb, tmdbId: $tmdb, language: $language) {
+    tmdbId title imdbId externalIds { imdb wikidata facebook instagram twitter }
+  }
+}
+"""
+PERSON = """
+query($id: Int!) {
+  person(tmdbId: $id) {
+    name knownForDepartment externalIds { imdb wikidata facebook instagram twitter }
+    movies(first: 5) { tmdbId }
+  }
+}
+"""
+CREDITS = """
+query($id: Int!, $department: String, $first: Int, $after: String) {
+  person(tmdbId: $id) {
+    credits(department: $department, first: $first, after: $after) {
+      totalCount
+      edges { cursor node { movie { tmdbId title } character job department year } }
+      nodes { movie { tmdbId } }
+      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    }
+  }
+}
+"""
+
+
+@pytest.fixture(params=["offline", "mock-upstream"])
+async def api(
+    request: pytest.FixtureRequest, gql: GraphQLClient, settings: Settings
+) -> AsyncIterator[GraphQLClient]:
+    """The offline app, or an app of its own that sends a key to the mock TMDb with the real API's
+    quirks (variable page sizes, 422 bodies, unvoted movies...)."""
+    if request.param == "offline":
+        yield gql
+        return
+    tmdb = create_tmdb_app(catalog(), required_key=MOCK_KEY, quirks=RealApiQuirks.every())
+    async with isolated_app(settings, tmdb=tmdb, tmdb_api_key=MOCK_KEY) as env:
+        yield env.gql
+
+
+async def credits(
+    gql: GraphQLClient, person: int, token: str | None = None, **variables: Any
+) -> dict[str, Any]:
+    body = await gql(CREDITS, {"id": person, **variables}, token=token)
+    assert "errors" not in body, body
+    return body["data"]["person"]["credits"]  # type: ignore[no-any-return]
+
+
+async def all_credits(
+    gql: GraphQLClient, person: int, first: int, token: str | None = None, **variables: Any
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Every credit, page by page, and the pages' connections."""
+    pages: list[dict[str, Any]] = []
+    after = None
+    while True:
+        page = await credits(gql, person, token, first=first, after=after, **variables)
+        pages.append(page)
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+        assert len(pages) < 50, "paging does not end"
+    return [edge["node"] for page in pages for edge in page["edges"]], pages
+
+
+def role(credit: dict[str, Any]) -> tuple[int, str | None, str | None]:
+    return credit["movie"]["tmdbId"], credit["character"], credit["job"]
+
+
+def catalog_roles(person: int) -> set[tuple[int, str | None, str | None]]:
+    """The person's roles as the offline catalog holds them (what TMDb would list)."""
+    data = catalog()
+    roles: set[tuple[int, str | None, str | None]] = set()
+    for movie in data.movies(data.person_movies(person)):
+        roles |= {(movie.id, c.character or None, None) for c in movie.cast if c.person_id == person}
+        roles |= {(movie.id, None, c.job) for c in movie.crew if c.person_id == person}
+    return roles
+
+
+# -- the reader ---------------------------------------------------------------------------------
 
 
 async def test_imdb_lookup_is_cached_both_ways_and_skips_bad_ids(settings: Settings) -> None:
@@ -31,3 +127,191 @@ async def test_imdb_lookup_falls_back_to_the_mirror_when_tmdb_is_down(settings: 
         await reader.mirror.flush()
         tmdb.down = True
         assert await reader.movie_id_for_imdb(MATRIX_IMDB) == MATRIX
+
+
+# -- Query.movie(imdbId:) -----------------------------------------------------------------------
+
+
+async def test_movie_by_imdb_id_is_the_matrix(api: GraphQLClient) -> None:
+    body = await api(MOVIE_BY_IMDB, {"imdb": MATRIX_IMDB})
+    assert "errors" not in body, body
+    movie = body["data"]["movie"]
+    assert (movie["tmdbId"], movie["title"], movie["imdbId"]) == (MATRIX, "The Matrix", MATRIX_IMDB)
+    by_tmdb = await api(MOVIE_BY_IMDB, {"tmdb": MATRIX})
+    assert by_tmdb["data"]["movie"] == movie
+
+
+async def test_movie_by_imdb_id_in_another_language(gql: GraphQLClient) -> None:
+    body = await gql("""{ movie(imdbId: "tt0133093", language: "fr-FR") { tmdbId genres { name } } }""")
+    assert body["data"]["movie"]["tmdbId"] == MATRIX
+    assert "Science-Fiction" in {g["name"] for g in body["data"]["movie"]["genres"]}
+
+
+async def test_unknown_imdb_id_is_null(api: GraphQLClient) -> None:
+    body = await api(MOVIE_BY_IMDB, {"imdb": "tt9999999"})
+    assert body["data"] == {"movie": None} and "errors" not in body
+
+
+@pytest.mark.parametrize(
+    "variables", [{}, {"imdb": MATRIX_IMDB, "tmdb": MATRIX}, {"imdb": None, "tmdb": None}]
+)
+async def test_movie_needs_exactly_one_id(gql: GraphQLClient, variables: dict[str, Any]) -> None:
+    body = await gql(MOVIE_BY_IMDB, variables)
+    assert body["data"] == {"movie": None}
+    assert error_codes(body) == ["BAD_USER_INPUT"]
+
+
+@pytest.mark.parametrize("imdb", ["0133093", "tt", "tt123", "nm0000206", "tt0133093x", "", FULL_WIDTH_DIGITS])
+async def test_malformed_imdb_id_is_bad_user_input(gql: GraphQLClient, imdb: str) -> None:
+    """Decided: a value that cannot be an IMDb title id is the client's mistake, said so (with the
+    field), not a silent null; a well-formed id TMDb does not know is null."""
+    body = await gql(MOVIE_BY_IMDB, {"imdb": imdb})
+    assert body["data"] == {"movie": None}
+    assert error_codes(body) == ["BAD_USER_INPUT"]
+    assert body["errors"][0]["extensions"]["field"] == "imdbId"
+
+
+# -- external ids -------------------------------------------------------------------------------
+
+
+async def test_external_ids_of_the_matrix(api: GraphQLClient) -> None:
+    body = await api(MOVIE_BY_IMDB, {"tmdb": MATRIX})
+    assert body["data"]["movie"]["externalIds"] == {
+        "imdb": MATRIX_IMDB,
+        "wikidata": None,  # the offline data has none of these
+        "facebook": None,
+        "instagram": None,
+        "twitter": None,
+    }
+
+
+async def test_external_ids_of_keanu_reeves_and_his_person_fields(api: GraphQLClient) -> None:
+    body = await api(PERSON, {"id": KEANU})
+    assert "errors" not in body, body
+    person = body["data"]["person"]
+    assert person["name"] == "Keanu Reeves"
+    assert person["knownForDepartment"] == "Acting"
+    assert set(person["externalIds"]) == {"imdb", "wikidata", "facebook", "instagram", "twitter"}
+    assert person["externalIds"]["wikidata"] is None
+    # Person.movies is unchanged: most popular first, The Matrix among his best known.
+    assert MATRIX in [m["tmdbId"] for m in person["movies"]]
+
+
+# -- Person.credits -----------------------------------------------------------------------------
+
+
+async def test_keanu_credits_newest_first_with_characters(api: GraphQLClient) -> None:
+    page = await credits(api, KEANU, first=100)
+    nodes = [edge["node"] for edge in page["edges"]]
+    assert page["totalCount"] == len(nodes) == len(catalog_roles(KEANU)) > 20
+    years = [credit["year"] for credit in nodes]
+    dated = [year for year in years if year is not None]
+    assert dated == sorted(dated, reverse=True)
+    assert years == dated + [None] * (len(years) - len(dated)), "undated credits come last"
+    matrix = next(credit for credit in nodes if credit["movie"]["tmdbId"] == MATRIX)
+    assert matrix == {
+        "movie": {"tmdbId": MATRIX, "title": "The Matrix"},
+        "character": 'Thomas "Neo" Anderson',  # TMDB 5000's character, as TMDb names it
+        "job": None,
+        "department": "Acting",
+        "year": 1999,
+    }
+    assert {role(credit) for credit in nodes} == catalog_roles(KEANU)
+    assert page["nodes"] == [{"movie": {"tmdbId": credit["movie"]["tmdbId"]}} for credit in nodes]
+
+
+async def test_credits_by_department_any_case(api: GraphQLClient) -> None:
+    everything = await credits(api, EASTWOOD, first=100)
+    acting = await credits(api, EASTWOOD, department="acting", first=100)
+    directing = await credits(api, EASTWOOD, department="DIRECTING", first=100)
+    cast = [edge["node"] for edge in acting["edges"]]
+    crew = [edge["node"] for edge in directing["edges"]]
+    assert cast and crew
+    assert all(c["department"] == "Acting" and c["job"] is None for c in cast)
+    assert all(c["character"] != "" for c in cast)  # TMDb's "" for an unknown role is null here
+    assert all(c["department"] == "Directing" and c["job"] == "Director" for c in crew)
+    departments = {edge["node"]["department"] for edge in everything["edges"]}
+    assert {"Acting", "Directing"} < departments  # he composes and produces too
+    counts = [(await credits(api, EASTWOOD, department=d.lower()))["totalCount"] for d in departments]
+    assert sum(counts) == everything["totalCount"]
+    # Unforgiven twice: as Bill Munny, then (TMDb's order: cast before crew) as its director.
+    unforgiven = [role(c["node"]) for c in everything["edges"] if c["node"]["movie"]["tmdbId"] == UNFORGIVEN]
+    assert unforgiven == [(UNFORGIVEN, "Bill Munny", None), (UNFORGIVEN, None, "Director")]
+    nothing = await credits(api, KEANU, department="Costume & Make-Up")
+    assert nothing["totalCount"] == 0 and nothing["edges"] == [] and not nothing["pageInfo"]["hasNextPage"]
+
+
+async def test_paging_through_every_credit_returns_each_once(api: GraphQLClient) -> None:
+    one_page = [edge["node"] for edge in (await credits(api, EASTWOOD, first=100))["edges"]]
+    paged, pages = await all_credits(api, EASTWOOD, first=7)
+    assert len(pages) == -(-len(one_page) // 7)
+    assert paged == one_page, "pages of 7 are the one big page, in order, each credit once"
+    assert {page["totalCount"] for page in pages} == {len(one_page)}
+    assert [page["pageInfo"]["hasPreviousPage"] for page in pages] == [False] + [True] * (len(pages) - 1)
+    assert all(len(page["edges"]) == 7 for page in pages[:-1])
+
+
+async def test_a_department_pages_on_its_own_cursors(gql: GraphQLClient) -> None:
+    paged, _ = await all_credits(gql, EASTWOOD, first=7, department="Acting")
+    assert (
+        len(paged)
+        == len({role(c) for c in paged})
+        == (await credits(gql, EASTWOOD, department="Acting"))["totalCount"]
+    )
+    acting_cursor = (await credits(gql, EASTWOOD, department="Acting", first=3))["pageInfo"]["endCursor"]
+    for variables in ({"department": "Directing"}, {}, {"department": "Acting", "id": KEANU}):
+        body = await gql(CREDITS, {"id": EASTWOOD, "first": 3, "after": acting_cursor, **variables})
+        assert error_codes(body) == ["BAD_USER_INPUT"], variables
+
+
+@pytest.mark.parametrize(
+    ("variables", "field"),
+    [
+        ({"after": "not-a-cursor"}, "after"),
+        ({"first": 101}, "first"),
+        ({"first": -1}, "first"),
+        ({"department": "  "}, "department"),
+        ({"department": "x" * 65}, "department"),
+    ],
+)
+async def test_bad_credit_arguments_are_bad_user_input(
+    gql: GraphQLClient, variables: dict[str, Any], field: str
+) -> None:
+    body = await gql(CREDITS, {"id": KEANU, **variables})
+    assert error_codes(body) == ["BAD_USER_INPUT"]
+    assert body["errors"][0]["extensions"]["field"] == field
+
+
+async def test_credits_leave_out_the_viewers_hidden_movies_like_person_movies(gql: GraphQLClient) -> None:
+    viewer = await member(gql, name="Credits Viewer")
+    before = await credits(gql, KEANU, viewer.token, first=100)
+    await set_kind(gql, viewer, MATRIX, "NOT_INTERESTED")
+    after = await credits(gql, KEANU, viewer.token, first=100)
+    kept = [edge["node"]["movie"]["tmdbId"] for edge in after["edges"]]
+    assert MATRIX not in kept
+    assert after["totalCount"] == before["totalCount"] - 1
+    assert kept == [
+        e["node"]["movie"]["tmdbId"] for e in before["edges"] if e["node"]["movie"]["tmdbId"] != MATRIX
+    ]
+    movies = await gql(
+        "query($id: Int!) { person(tmdbId: $id) { movies(first: 100) { tmdbId } all: movies(first: 100, includeHidden: true) { tmdbId } } }",
+        {"id": KEANU},
+        token=viewer.token,
+    )
+    person = movies["data"]["person"]
+    assert MATRIX not in {m["tmdbId"] for m in person["movies"]}
+    assert MATRIX in {m["tmdbId"] for m in person["all"]}
+    # Anonymous readers and other viewers still see it.
+    assert MATRIX in [e["node"]["movie"]["tmdbId"] for e in (await credits(gql, KEANU, first=100))["edges"]]
+
+
+async def test_hiding_a_movie_between_pages_skips_and_repeats_nothing(gql: GraphQLClient) -> None:
+    viewer = await member(gql, name="Mid-page Hider")
+    everything = [role(e["node"]) for e in (await credits(gql, EASTWOOD, viewer.token, first=100))["edges"]]
+    first = await credits(gql, EASTWOOD, viewer.token, first=7)
+    served = [role(e["node"]) for e in first["edges"]]
+    hidden_movie = served[0][0]  # already served: hiding it now must not shift the next page
+    await set_kind(gql, viewer, hidden_movie, "SEEN")
+    second = await credits(gql, EASTWOOD, viewer.token, first=7, after=first["pageInfo"]["endCursor"])
+    expected = [r for r in everything[len(served) :] if r[0] != hidden_movie][:7]
+    assert [role(e["node"]) for e in second["edges"]] == expected

@@ -66,7 +66,7 @@ _IMAGE_SIZES: dict[str, dict[str, str]] = {
 }
 _RAW_TMDB_SIZE = re.compile(r"^(?:[wh]\d{1,4}|original)$")
 # IMDb title ids: "tt" and 7 digits (8 for newer titles); anything else cannot be one.
-IMDB_TITLE_ID = re.compile(r"^tt\d{7,10}$")
+IMDB_TITLE_ID = re.compile(r"^tt[0-9]{7,10}$")  # [0-9]: \d also takes other scripts' digits
 
 
 def normalized_imdb_id(value: str) -> str | None:

@@ -1,4 +1,4 @@
-"""Query.genres, movie, person, trending, movies, discover, search; Mutation.refreshCache.
+"""Query.genres, movie (by TMDb or IMDb id), person, trending, movies, discover, search; Mutation.refreshCache.
 
 Each function is the field: its signature is the GraphQL one. It validates, calls one service or
 loader, and wraps the plain data it gets back.
@@ -7,6 +7,7 @@ loader, and wraps the plain data it gets back.
 from __future__ import annotations
 
 from reelgraph.errors import BadUserInput, UserErrorCode, UserErrors
+from reelgraph.integrations.tmdb import normalized_imdb_id
 from reelgraph.schema.catalog.inputs import MovieFilter, MovieList, MovieSort, TimeWindow, TrendingSource
 from reelgraph.schema.catalog.types import Genre, Movie, MovieConnection, Person, SearchResultConnection
 from reelgraph.schema.context import Info
@@ -23,7 +24,19 @@ async def genres(info: Info, language: str | None = None) -> list[Genre]:
     return Genre.many(names, names, lang)
 
 
-async def movie(info: Info, tmdb_id: int, language: str | None = None) -> Movie | None:
+async def movie(
+    info: Info, tmdb_id: int | None = None, imdb_id: str | None = None, language: str | None = None
+) -> Movie | None:
+    """Exactly one of the two ids. A well-formed IMDb id TMDb does not know is null, like an
+    unknown TMDb id; one that is not an IMDb title id at all (tt and digits) is BAD_USER_INPUT."""
+    if (tmdb_id is None) == (imdb_id is None):
+        raise BadUserInput("Give exactly one of tmdbId and imdbId.")
+    if imdb_id is not None:
+        if normalized_imdb_id(imdb_id) is None:
+            raise BadUserInput("imdbId must be an IMDb title id such as 'tt0133093'.", field="imdbId")
+        tmdb_id = await info.context.services.reader.movie_id_for_imdb(imdb_id)
+    if tmdb_id is None:
+        return None
     lang = await info.context.language(language)
     details = await info.context.loaders.movie.load((tmdb_id, lang))
     return Movie.from_tmdb(details, lang) if details else None

@@ -14,11 +14,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry import relay
 
+from reelgraph.errors import BadUserInput
 from reelgraph.integrations.tmdb import image_url
 from reelgraph.schema import ids
+from reelgraph.schema.catalog.external_ids import ExternalIds
 from reelgraph.schema.catalog.inputs import TrendingSource
+from reelgraph.schema.catalog.person_credits import CURSOR_KIND, PersonCreditConnection
 from reelgraph.schema.context import Info
-from reelgraph.schema.pagination import or_default, page_size
+from reelgraph.schema.pagination import decode_cursor, or_default, page_size
+from reelgraph.services import person_credits
 from reelgraph.services.movie_lists import ListPage
 from reelgraph.tmdb_payloads import imdb_id_of
 
@@ -26,6 +30,9 @@ if TYPE_CHECKING:
     from reelgraph.schema.library.types import InteractionKind, ReviewConnection
 
 LIBRARY = "reelgraph.schema.library.types"
+
+# Person.credits(department:): TMDb's departments are a word or two ("Visual Effects").
+MAX_DEPARTMENT_LENGTH = 64
 
 YOUTUBE = "https://www.youtube.com/watch?v="
 VIMEO = "https://vimeo.com/"
@@ -226,6 +233,35 @@ class Person(TmdbNode):
             await self.details(info),
         )
         return Movie.many(items, self._language)
+
+    @strawberry.field
+    async def external_ids(self, info: Info) -> ExternalIds:
+        return ExternalIds.from_tmdb(await self.details(info))
+
+    @strawberry.field(
+        description=(
+            'Cast and crew credits, newest first. department: "Acting" for the cast, else a crew '
+            "department (any case). The signed-in viewer's hidden movies are left out, as in "
+            "Person.movies by default."
+        )
+    )
+    async def credits(
+        self, info: Info, department: str | None = None, first: int | None = 20, after: str | None = None
+    ) -> PersonCreditConnection:
+        size = page_size(first)
+        wanted = department.strip() if department is not None else None
+        if wanted is not None and not 0 < len(wanted) <= MAX_DEPARTMENT_LENGTH:
+            raise BadUserInput(
+                f"department must be 1 to {MAX_DEPARTMENT_LENGTH} characters.", field="department"
+            )
+        owner = (self.tmdb_id, wanted.casefold() if wanted else None)
+        position = decode_cursor(after, CURSOR_KIND, owner=owner)
+        page = await person_credits.credits_page(
+            info.context.loaders, await self.details(info), wanted, size, position or 0, self._language
+        )
+        return PersonCreditConnection.of_page(
+            page, lambda item: Movie.from_tmdb(item, self._language), position is not None, owner
+        )
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
@@ -500,6 +536,10 @@ class Movie(TmdbNode):
     @strawberry.field
     async def viewer_rating(self, info: Info) -> float | None:
         return await info.context.loaders.viewer_rating.load(self.tmdb_id)
+
+    @strawberry.field
+    async def external_ids(self, info: Info) -> ExternalIds:
+        return ExternalIds.from_tmdb(await self.details(info))
 
     @classmethod
     async def resolve_nodes(cls, *, info: Info, node_ids: Iterable[str], required: bool = False) -> list[Any]:
