@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     # `export-analytics`: how often, and how long the files stay downloadable.
     analytics_export_seconds: int = 24 * 3600
     analytics_export_ttl_seconds: int = 24 * 3600
+    # `exportLibrary`: how long a viewer's export stays downloadable.
+    library_export_ttl_seconds: int = 3600
     # `trending(source: COMMUNITY)`: ranked every N seconds from this server's own signals; a movie
     # needs this many distinct viewers, and the list this many movies (else TMDb's answers).
     community_trending_seconds: int = 5 * 60

@@ -1,12 +1,14 @@
 """Query.viewer; Mutation.register, login, refreshToken, logout, requestPasswordReset,
-resetPassword, changePassword, updateProfile."""
+resetPassword, changePassword, updateProfile, deleteAccount."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TypeVar
 
 import strawberry
 
+from reelgraph.errors import UserErrors
 from reelgraph.schema.accounts.types import (
     AuthPayload,
     LoginInput,
@@ -82,6 +84,20 @@ async def change_password(info: Info, current_password: str, new_password: str) 
     await info.context.services.accounts.change_password(
         viewer.id, current_password, new_password, keep_session=viewer.session_id
     )
+    return OkPayload(ok=True)
+
+
+@user_errors(OkPayload)
+async def delete_account(info: Info, password: str) -> OkPayload:
+    viewer = await info.context.signed_in_viewer()
+    services = info.context.services
+    await services.accounts.confirm_password(viewer.id, password, info.context.client_ip)
+    # The admin's deletion: every row of the user goes with it (foreign keys cascade), login
+    # sessions included, so every token of theirs stops working at once.
+    try:
+        await services.admin.delete_user(viewer.id)
+    except UserErrors as errors:  # LAST_ADMIN: not about an argument of this mutation
+        raise UserErrors(*(replace(problem, field=None) for problem in errors.problems)) from errors
     return OkPayload(ok=True)
 
 

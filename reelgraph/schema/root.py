@@ -17,6 +17,7 @@ from strawberry.types import ExecutionContext
 from reelgraph.config import Settings
 from reelgraph.resolvers import accounts, admin, analytics, catalog, chat, library, recommendations
 from reelgraph.resolvers import jobs as job_resolvers
+from reelgraph.resolvers import library_export as export_resolvers
 from reelgraph.schema import ids
 from reelgraph.schema.accounts.types import AuthPayload, User, UserConnection, UserPayload
 from reelgraph.schema.analytics.types import Analytics, ExportPayload
@@ -143,6 +144,11 @@ class AccountMutation:
     delete_user: OkPayload = strawberry.mutation(
         resolver=admin.delete_user, permission_classes=[IsAdmin], description=ADMIN_ONLY
     )
+    delete_account: OkPayload = strawberry.mutation(
+        resolver=accounts.delete_account,
+        permission_classes=[IsAuthenticated],
+        description="Deletes the viewer's account and all of their data.",
+    )
 
 
 @strawberry.type
@@ -176,6 +182,11 @@ class LibraryMutation:
     track_view: OkPayload = strawberry.mutation(
         resolver=library.track_view,
         description="Signed-in or anonymous; feeds watch history and local trending.",
+    )
+    export_library: ExportPayload = strawberry.mutation(
+        resolver=export_resolvers.export_library,
+        permission_classes=[IsAuthenticated],
+        description="The viewer's data as a download.",
     )
 
 

@@ -222,6 +222,18 @@ class AccountService:
             # that proved it knows the password carries on.
             await repo.revoke_all_login_sessions(session, user_id, _now(), keep=keep_session)
 
+    async def confirm_password(self, user_id: int, password: str, client_ip: str) -> None:
+        """INVALID_CREDENTIALS unless ``password`` is the user's (before deleting the account):
+        throttled as sign-ins are, so a stolen access token cannot be used to guess it."""
+        async with self._sessions() as session:
+            user = await repo.get_user(session, user_id)
+        if user is None:
+            raise Unauthenticated("Your account no longer exists.")
+        await self._throttle.check(user.email, client_ip)
+        if not await verify_password(user.password_hash, password):
+            await self._throttle.record_failure(user.email, client_ip)
+            raise UserErrors.one(UserErrorCode.INVALID_CREDENTIALS, "The password is wrong.", "password")
+
     async def update_profile(
         self,
         user_id: int,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import httpx
 from aiocache import BaseCache
@@ -30,6 +31,7 @@ from reelgraph.services.community_trending import CommunityTrending
 from reelgraph.services.downloads import DownloadService
 from reelgraph.services.jobs import JobRuns, QueuedMailer, QueueSlot
 from reelgraph.services.library import LibraryPages, LibraryService
+from reelgraph.services.library_export import LibraryExportService
 from reelgraph.services.movie_lists import MovieLists
 from reelgraph.services.recommendations import RecommendationService
 from reelgraph.throttling.login_failures import LoginThrottle, create_limit_storage
@@ -61,6 +63,7 @@ class Services:
     chat: ChatService = None  # type: ignore[assignment]  # see above
     recommendations: RecommendationService = None  # type: ignore[assignment]  # see above
     community: CommunityTrending = None  # type: ignore[assignment]  # see above
+    library_export: LibraryExportService = None  # type: ignore[assignment]  # see above
     # Background jobs: the queue the services enqueue on (connected by the app's lifespan or the
     # worker to the engine in reelgraph.jobs), the runs the admin API reads, and the mailer that
     # actually delivers (the send-mail job's; AccountService gets a QueuedMailer over it).
@@ -87,6 +90,12 @@ class Services:
             services.catalog = CatalogService(services.upstreams, fetcher, services.reader, settings)
             services.lists = MovieLists(fetcher)
             services.library = LibraryService(services.sessions, services.reader)
+            services.library_export = LibraryExportService(
+                services.sessions,
+                services.reader,
+                services.downloads,
+                timedelta(seconds=settings.library_export_ttl_seconds),
+            )
             # Offline, "recent" means recent for the bundled catalog, whose data ends in 2018.
             reference_year = OFFLINE_CATALOG_YEAR if services.upstreams.offline_tmdb else None
             engine = ChatEngine.from_settings(
