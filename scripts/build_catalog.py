@@ -34,7 +34,8 @@ How the sources are merged:
   range never collides with TMDb's, and it stays inside a 32-bit integer (GraphQL ``Int``,
   PostgreSQL ``integer``). Every other person id is TMDb's own.
 * People are everyone with a kept credit: name, ``known_for_department`` and popularity from
-  ``tmdb_people.csv.gz`` when it has them, else derived (``build_people``).
+  ``tmdb_people.csv.gz`` when it has them, else derived (``build_people``); their IMDb id (``nm``
+  and digits, the file's first column) when that file has one.
 * Posters: ``poster_path`` from ``poster_paths.csv`` (TMDb's own paths) for the catalog's movies.
 * MovieLens tags that are not already TMDb keyword names get offline-only keyword ids
   80,000,000 + rank in sorted order.
@@ -68,6 +69,8 @@ CATALOG_FORMAT = 2
 # people sequentially from 1 and was below 6,000,000 in 2025, so it cannot reach this range.
 PERSON_ID_BASE = 2_000_000_000
 KEYWORD_ID_BASE = 80_000_000
+# IMDb name ids ("nconst"), as the TMDb people file's first column holds them.
+PERSON_IMDB_ID = re.compile(r"nm[0-9]{7,10}")
 SIMILAR_PER_MOVIE = 20
 # Billed actors kept per movie (TMDb lists up to 200; the API pages cast 10 at a time).
 CAST_PER_MOVIE = 30
@@ -691,6 +694,7 @@ class TmdbPerson:
     name: str
     known_for_department: str
     popularity: float | None  # None where the file says NaN
+    imdb_id: str | None = None  # "nm0000206"; None where the file has none or a malformed one
 
 
 @dataclass
@@ -732,10 +736,12 @@ def load_tmdb_people(path: Path) -> dict[int, TmdbPerson]:
         for row in csv.DictReader(handle):
             department = row["known_for_department"].strip()
             popularity = float(row["popularity"] or "nan")
+            nconst = row[""].strip()  # the file's first column has no header
             people[int(row["id"])] = TmdbPerson(
                 name=row["name"].strip(),
                 known_for_department="" if department in ("", "NaN") else department,
                 popularity=round(popularity, 3) if math.isfinite(popularity) else None,
+                imdb_id=nconst if PERSON_IMDB_ID.fullmatch(nconst) else None,
             )
     return people
 
@@ -862,15 +868,15 @@ def build_people(
         known = tmdb_people.get(pid)
         # Credits of the TMDb extract know more about a person than the kept credits do.
         counts = credits.departments.get(pid) or departments[pid]
-        people.append(
-            {
-                "id": pid,
-                "name": known.name if known else credits.names.get(pid) or imdb_names[pid],
-                "known_for_department": (known.known_for_department if known else "")
-                or _main_department(counts),
-                "popularity": known_pops.get(pid, round(mean_pop[pid] * ratio, 3)),
-            }
-        )
+        person: dict[str, Any] = {
+            "id": pid,
+            "name": known.name if known else credits.names.get(pid) or imdb_names[pid],
+            "known_for_department": (known.known_for_department if known else "") or _main_department(counts),
+            "popularity": known_pops.get(pid, round(mean_pop[pid] * ratio, 3)),
+        }
+        if known is not None and known.imdb_id:  # left out, not null, where unknown: a smaller file
+            person["imdb_id"] = known.imdb_id
+        people.append(person)
     return people
 
 
@@ -1059,6 +1065,7 @@ def build(datasets: Path, out: Path) -> dict[str, Any]:
         "tmdb_movielens_overlap": merge_stats.get("overlap", 0),
         "people": len(people),
         "people_in_tmdb_people_file": sum(1 for p in people if p["id"] in tmdb_people),
+        "people_with_imdb_id": sum(1 for p in people if "imdb_id" in p),
         "imdb_names": people_stats.imdb_names,
         "imdb_names_matched_by_film": people_stats.matched_by_film,
         "imdb_names_matched_by_unique_name": people_stats.matched_by_unique_name,

@@ -93,9 +93,11 @@ class OfflineCatalog:
                 cast_movie_ids=tuple(by_cast.get(p["id"], ())),
                 directed_movie_ids=tuple(by_director.get(p["id"], ())),
                 crew_movie_ids=tuple(by_crew.get(p["id"], ())),
+                imdb_id=p.get("imdb_id"),
             )
             for p in document["people"]
         }
+        self._person_by_imdb = {p.imdb_id: p.id for p in self._people.values() if p.imdb_id}
 
         # Titles are folded several times while indexing; remember them for the load only.
         fold_once = functools.lru_cache(maxsize=None)(fold)
@@ -164,6 +166,10 @@ class OfflineCatalog:
 
     def person(self, person_id: int) -> Person | None:
         return self._people.get(person_id)
+
+    def person_by_imdb_id(self, imdb_id: str) -> Person | None:
+        person_id = self._person_by_imdb.get(imdb_id.strip().lower())
+        return self._people.get(person_id) if person_id is not None else None
 
     def people(self, person_ids: Iterable[int]) -> list[Person]:
         return [p for i in person_ids if (p := self._people.get(i)) is not None]

@@ -129,6 +129,7 @@ class Person:
     cast_movie_ids: tuple[int, ...] = ()  # by popularity, best first
     directed_movie_ids: tuple[int, ...] = ()
     crew_movie_ids: tuple[int, ...] = ()  # any kept crew job, directing included
+    imdb_id: str | None = None  # "nm0000206", where the TMDb people file has it
 
     @property
     def movie_ids(self) -> tuple[int, ...]:
