@@ -278,6 +278,50 @@ async def test_person_details_in_the_real_shape(upstream: httpx.AsyncClient) -> 
     assert shape_differences(sample("person-details"), base, nullable_keys()) == []
 
 
+async def test_person_movie_credits_in_the_real_shape(upstream: httpx.AsyncClient) -> None:
+    """No capture of a person's movie_credits: its items are movie list items (search-movie's) with
+    the credit's own fields typed as credit-details.json types them; Person.credits reads these."""
+    credit = sample("credit-details")
+    movie_item = sample("search-movie")["results"][0]
+    cast_item = {
+        **movie_item,
+        "character": credit["media"]["character"],
+        "credit_id": credit["id"],
+        "order": 0,
+    }
+    crew_item = {
+        **movie_item,
+        "credit_id": credit["id"],
+        "department": credit["department"],
+        "job": credit["job"],
+    }
+    person = await _person_id(upstream, "Clint Eastwood")  # cast and crew credits
+    body = (await upstream.get(f"/3/person/{person}/movie_credits")).json()
+    assert body["cast"] and body["crew"]
+    real = {"id": person, "cast": [cast_item], "crew": [crew_item]}
+    assert shape_differences(real, body, nullable_keys()) == []
+
+
+async def test_find_by_imdb_id_answers_tmdb_lists(upstream: httpx.AsyncClient) -> None:
+    """/find, as TMDb's reference shapes it (no capture): a result list per kind, the movie as a
+    list item with its media_type; an unknown id is empty lists, not a 404."""
+    found = (await upstream.get("/3/find/tt0137523", params={"external_source": "imdb_id"})).json()
+    assert set(found) == {
+        "movie_results",
+        "person_results",
+        "tv_results",
+        "tv_episode_results",
+        "tv_season_results",
+    }
+    real_item = {**sample("search-movie")["results"][0], "media_type": "movie"}
+    assert [m["id"] for m in found["movie_results"]] == [FIGHT_CLUB]
+    assert shape_differences(real_item, found["movie_results"][0], nullable_keys()) == []
+    person = (await upstream.get("/3/find/nm0000093", params={"external_source": "imdb_id"})).json()
+    assert [p["id"] for p in person["person_results"]] == [BRAD_PITT] and person["movie_results"] == []
+    unknown = await upstream.get("/3/find/tt9999999", params={"external_source": "imdb_id"})
+    assert unknown.status_code == 200 and all(v == [] for v in unknown.json().values())
+
+
 async def test_invalid_key_in_the_real_shape(catalog: OfflineCatalog) -> None:
     app = create_mock_upstream_app(catalog, tmdb_key="right", quirks=RealApiQuirks.every())
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://up") as http:
