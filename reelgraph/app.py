@@ -68,6 +68,7 @@ def create_app(
         graphql_ide="graphiql" if settings.graphiql_enabled else None,
         allow_queries_via_get=True,
         allowed_origins=settings.cors_origins,  # cross-origin WebSocket handshakes, as for CORS
+        multipart_uploads_enabled=True,  # importLibrary's file; CSRF-guarded in GraphQLView
     )
     routes = [
         Route("/graphql", view, methods=["GET", "POST"]),
@@ -81,7 +82,11 @@ def create_app(
         routes.append(Mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="graphiql-static"))
     middleware = [
         Middleware(SecurityHeaders, hsts=settings.is_production),  # outermost: on every response
-        Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
+        Middleware(
+            BodySizeLimit,
+            max_bytes=settings.max_body_bytes,
+            max_upload_bytes=settings.max_upload_body_bytes,
+        ),
         Middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,

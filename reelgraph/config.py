@@ -123,6 +123,8 @@ class Settings(BaseSettings):
     # HTTP surface. NoDecode: the variable is a comma-separated list, not JSON.
     cors_origins: Annotated[list[str], NoDecode] = ["http://localhost:3000", "http://127.0.0.1:3000"]
     max_body_bytes: int = 1_000_000
+    # Signed-in multipart requests (importLibrary's file upload, at most 20 MB) may be this large.
+    max_upload_body_bytes: int = 22_000_000
     # Idle keep-alive connections are closed after this long. Longer than what clients and load
     # balancers keep idle connections (httpx 5 s, many balancers 60 s), so that they close first:
     # a server closing a connection just as the client reuses it fails that request.

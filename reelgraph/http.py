@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 from cross_web import HTTPException
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -169,6 +170,22 @@ class GraphQLView(GraphQL[Context, None]):
             raise JSONTooDeep(f"JSON nested deeper than {MAX_JSON_DEPTH} levels is not accepted.", "", 0)
         return json.loads(text)
 
+    async def parse_multipart(self, request: Any) -> dict[str, str]:
+        # Multipart is a "simple" content type a cross-site form may send without a preflight:
+        # as Strawberry and Apollo advise against CSRF, only requests carrying a header a form
+        # cannot set are read (apollo-upload-client and urql send Apollo-Require-Preflight).
+        headers = request.headers
+        if not (headers.get("apollo-require-preflight") or headers.get("x-apollo-operation-name")):
+            raise HTTPException(
+                400, "Multipart requests need an Apollo-Require-Preflight header (CSRF protection)."
+            )
+        try:
+            return await super().parse_multipart(request)
+        except StarletteHTTPException as exc:  # python-multipart's parse errors, coded like the rest
+            raise HTTPException(400, f"Unable to parse the multipart body: {exc.detail}") from exc
+        except (IndexError, TypeError, AttributeError) as exc:  # a `map` naming paths that are not there
+            raise HTTPException(400, "The multipart map does not match the operations.") from exc
+
     def parse_json(self, data: str | bytes) -> Any:
         try:
             parsed = super().parse_json(data)
@@ -255,19 +272,25 @@ class BodyTooLarge(Exception):
 
 
 class BodySizeLimit:
-    """Refuses bodies over `max_bytes`, by Content-Length or while streaming, before any parsing."""
+    """Refuses bodies over `max_bytes`, by Content-Length or while streaming, before any parsing.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    Signed-in multipart requests (file uploads: importLibrary) may reach `max_upload_bytes`;
+    anonymous ones cannot upload anything, so they keep the plain limit."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, max_upload_bytes: int | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_upload_bytes = max(max_upload_bytes or max_bytes, max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._too_large()(scope, receive, send)
+        headers = dict(scope["headers"])
+        limit = self._limit(headers)
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._too_large(limit)(scope, receive, send)
             return
         received = 0
 
@@ -276,17 +299,23 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise BodyTooLarge(self._message())
+                if received > limit:
+                    raise BodyTooLarge(self._message(limit))
             return message
 
         await self.app(scope, limited_receive, send)
 
-    def _message(self) -> str:
-        return f"Request body exceeds the limit of {self.max_bytes} bytes."
+    def _limit(self, headers: dict[bytes, bytes]) -> int:
+        content_type = headers.get(b"content-type", b"").lower()
+        if content_type.startswith(b"multipart/form-data") and b"authorization" in headers:
+            return self.max_upload_bytes
+        return self.max_bytes
 
-    def _too_large(self) -> Response:
-        return error_response(413, self._message())
+    def _message(self, limit: int) -> str:
+        return f"Request body exceeds the limit of {limit} bytes."
+
+    def _too_large(self, limit: int) -> Response:
+        return error_response(413, self._message(limit))
 
 
 class ErrorGuard:

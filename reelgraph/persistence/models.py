@@ -357,3 +357,30 @@ class CommunityTrendingRow(SQLModel, table=True):
     score: float
     viewers: int
     computed_at: datetime = created_at_field()
+
+
+class LibraryImportRow(SQLModel, table=True):
+    """One library import (reelgraph.services.library_import): the uploaded file until the job has
+    read it, then the job's progress and the rows it could not match."""
+
+    __tablename__ = "library_imports"
+    __table_args__ = NEVER_REUSED_IDS
+
+    id: int | None = Field(default=None, primary_key=True)
+    owner_id: int = user_fk()
+    source: str = Field(max_length=16)  # LETTERBOXD, IMDB, TRAKT
+    status: str = Field(max_length=16)  # as job runs: QUEUED, RUNNING, SUCCEEDED, FAILED
+    dry_run: bool = False
+    filename: str | None = Field(default=None, max_length=255)
+    # The upload (at most the import's byte limit), dropped once the import has ended.
+    content: bytes | None = Field(default=None, sa_type=sa.LargeBinary)
+    total: int = 0
+    processed: int = 0
+    matched: int = 0
+    skipped: int = 0
+    unmatched_count: int = 0
+    # The first unmatched rows ({row, title, year, reason}), capped.
+    unmatched: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    error: str | None = Field(default=None, sa_type=sa.Text)
+    created_at: datetime = created_at_field()
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -58,6 +58,7 @@ KEY_PARSERS: dict[str, Callable[[str], int | str | None]] = {
     "Interaction": row_key,
     "ChatSession": session_key,
     "Job": row_key,
+    "ImportJob": row_key,
 }
 
 

@@ -18,6 +18,7 @@ from reelgraph.config import Settings
 from reelgraph.resolvers import accounts, admin, analytics, catalog, chat, library, recommendations
 from reelgraph.resolvers import jobs as job_resolvers
 from reelgraph.resolvers import library_export as export_resolvers
+from reelgraph.resolvers import library_import as import_resolvers
 from reelgraph.schema import ids
 from reelgraph.schema.accounts.types import AuthPayload, User, UserConnection, UserPayload
 from reelgraph.schema.analytics.types import Analytics, ExportPayload
@@ -38,6 +39,7 @@ from reelgraph.schema.extensions.rate_limits import RateLimitExtension
 from reelgraph.schema.extensions.shape_limits import ShapeLimits
 from reelgraph.schema.extensions.token_budget import TokenBudget
 from reelgraph.schema.jobs.types import JobConnection, JobPayload
+from reelgraph.schema.library.imports import ImportJob, ImportPayload
 from reelgraph.schema.library.types import (
     Interaction,
     InteractionPayload,
@@ -98,6 +100,9 @@ class AnalyticsQuery:
 
 @strawberry.type
 class JobQuery:
+    import_job: ImportJob | None = strawberry.field(
+        resolver=import_resolvers.import_job, description="The viewer's own import jobs (admins: any)."
+    )
     jobs: JobConnection = strawberry.field(
         resolver=job_resolvers.jobs,
         permission_classes=[IsAdmin],
@@ -111,6 +116,14 @@ class JobMutation:
         resolver=job_resolvers.run_job,
         permission_classes=[IsAdmin],
         description="ADMIN only: run a background job now.",
+    )
+    import_library: ImportPayload = strawberry.mutation(
+        resolver=import_resolvers.import_library,
+        permission_classes=[IsAuthenticated],
+        description=(
+            "Import ratings, watched movies, watchlist and reviews exported by another service; "
+            "runs as a job."
+        ),
     )
 
 

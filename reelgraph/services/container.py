@@ -32,6 +32,7 @@ from reelgraph.services.downloads import DownloadService
 from reelgraph.services.jobs import JobRuns, QueuedMailer, QueueSlot
 from reelgraph.services.library import LibraryPages, LibraryService
 from reelgraph.services.library_export import LibraryExportService
+from reelgraph.services.library_import import LibraryImportService
 from reelgraph.services.movie_lists import MovieLists
 from reelgraph.services.recommendations import RecommendationService
 from reelgraph.throttling.login_failures import LoginThrottle, create_limit_storage
@@ -58,6 +59,7 @@ class Services:
     lists: MovieLists = None  # type: ignore[assignment]  # see above
     response_cache: ResponseCache = None  # type: ignore[assignment]  # see above
     library: LibraryService = None  # type: ignore[assignment]  # see above
+    library_import: LibraryImportService = None  # type: ignore[assignment]  # see above
     pages: LibraryPages = None  # type: ignore[assignment]  # see above
     analytics: AnalyticsService = None  # type: ignore[assignment]  # see above
     chat: ChatService = None  # type: ignore[assignment]  # see above
@@ -90,6 +92,9 @@ class Services:
             services.catalog = CatalogService(services.upstreams, fetcher, services.reader, settings)
             services.lists = MovieLists(fetcher)
             services.library = LibraryService(services.sessions, services.reader)
+            services.library_import = LibraryImportService(
+                services.sessions, services.reader, services.catalog, services.job_queue
+            )
             services.library_export = LibraryExportService(
                 services.sessions,
                 services.reader,
