@@ -124,15 +124,6 @@ def test_corpus_size() -> None:
 # fixed shows up here and leaves this list.
 NOT_UNDERSTOOD_YET = frozenset(
     [
-        "th-true-story",
-        "th-prison-escape",
-        "th-fr-voyage-temps",
-        "th-fr-braquage",
-        "th-fr-histoire-vraie",
-        "th-fr-vampires",
-        "th-fr-espace",
-        "th-fr-mafia",
-        "mt-fr-theme-puis-annees",
     ]
 )
 NOT_YET = pytest.mark.xfail(strict=True, reason="issue 19: not understood by the rules yet")

@@ -242,7 +242,7 @@ def _compose(state: ChatFilterState, titles: Sequence[str], fr: bool, relaxed: S
     if relaxed:
         applied = state.copy()
         for name in relaxed:
-            setattr(applied, name, [] if name == "people" else None)
+            setattr(applied, name, [] if name in ("people", "keywords") else None)
         wanted = description
         found = describe_filters(applied, lang)
         if fr:

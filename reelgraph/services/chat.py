@@ -23,16 +23,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from reelgraph.chat.engine import ChatEngine
 from reelgraph.chat.entities import FUZZY_FALLBACK_CUTOFF, MovieHit, PersonHit
 from reelgraph.chat.filters import ChatFilterState
+from reelgraph.chat.themes import ThemeText, matches, search_phrases
 from reelgraph.errors import NotFound, RateLimited, UserErrorCode, UserErrors
 from reelgraph.loaders import RequestLoaders
 from reelgraph.movie_filter import MovieFilterSpec
 from reelgraph.persistence import chat as repo
 from reelgraph.persistence.engine import write_transaction
 from reelgraph.persistence.models import ChatMessageRow, ChatSessionRow
-from reelgraph.services import discovery
+from reelgraph.services import age_gate, discovery
 from reelgraph.services.browse import BrowseService
 from reelgraph.services.catalog import CatalogService, ListSource
 from reelgraph.services.movie_lists import Item
+from reelgraph.services.theme_search import ThemeSearch
 from reelgraph.text import fold, is_french
 from reelgraph.tmdb_payloads import imdb_id_of
 
@@ -273,6 +275,8 @@ class ChatService:
             choices = [c for c in found if c]
         else:
             movies, relaxed = await self._movies(loaders, state, lang)
+        # A minor's answer holds only what their age admits (services.age_gate), replies included.
+        movies, choices = await age_gate.admitted(loaders, movies), await age_gate.admitted(loaders, choices)
         reply = ChatEngine.reply(
             state,
             [_title(m) for m in movies],
@@ -338,7 +342,7 @@ class ChatService:
             for name in group:
                 if getattr(query, name) not in (None, []):
                     relaxed.append(name)
-                    setattr(query, name, [] if name == "people" else None)
+                    setattr(query, name, [] if name in ("people", "keywords") else None)
 
     async def _consistent_movies(
         self, loaders: RequestLoaders, state: ChatFilterState, language: str
@@ -358,7 +362,20 @@ class ChatService:
             return await self._similar(loaders, state, language)
         if state.intent == "TRENDING" and not state.has_filters():
             return (await self._browse.trending(loaders, "week", CANDIDATES, None, False, language)).items
+        if state.keywords:
+            return await self._themed(loaders, state, language)
         return await self._discover(loaders, state, state.to_movie_filter_spec(), language)
+
+    async def _themed(self, loaders: RequestLoaders, state: ChatFilterState, language: str) -> list[Item]:
+        """Movies about the themes under the other filters: the catalog's theme index, best match
+        first; when it finds few (a live TMDb knows newer movies), TMDb's keywords of the same names."""
+        spec = state.to_movie_filter_spec()
+        ids = await ThemeSearch.search(state.keywords, spec, set(state.exclude_ids), CANDIDATES)
+        found = [m for m in await loaders.movie.load_many([(i, language) for i in ids]) if m]
+        if len(found) < MOVIES_PER_TURN:
+            spec.keywords = list(dict.fromkeys(p for k in state.keywords for p in search_phrases(k)[:3]))[:20]
+            found += await self._discover(loaders, state, spec, language)
+        return found
 
     async def _discover(
         self, loaders: RequestLoaders, state: ChatFilterState, spec: MovieFilterSpec, language: str
@@ -394,11 +411,13 @@ class ChatService:
         return [*related, *await self._discover(loaders, state, spec, language)]
 
 
-# Relaxation order (issue 19): quality, then runtime, then years, then people.
+# Relaxation order (issue 19): quality, then runtime, then years, then themes (a text match may
+# miss what the user meant; a named person is exact), then people.
 RELAX_ORDER: tuple[tuple[str, ...], ...] = (
     ("min_imdb_rating", "min_vote_average"),
     ("runtime_max", "runtime_min"),
     ("year_from", "year_to"),
+    ("keywords",),
     ("people",),
 )
 GRAPHQL_NAMES = {
@@ -408,6 +427,7 @@ GRAPHQL_NAMES = {
     "runtime_min": "runtimeMin",
     "year_from": "yearFrom",
     "year_to": "yearTo",
+    "keywords": "keywords",
     "people": "people",
 }
 FIELD_NAMES = {name: name for name in GRAPHQL_NAMES}
@@ -487,4 +507,5 @@ def satisfies(details: Item, score: dict[str, Any], state: ChatFilterState) -> b
         credited = {int(c["id"]) for c in [*credits.get("cast", []), *credits.get("crew", [])]}
         if not set(state.people) <= credited or credited & set(state.exclude_people):
             return False
-    return True
+    # a theme counts only when the movie's keywords, tagline or overview really say it
+    return not state.keywords or matches(ThemeText.of_details(details), state.keywords)

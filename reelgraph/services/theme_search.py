@@ -1,0 +1,170 @@
+"""Theme search: the catalog's movies whose keywords, tagline or overview match the chat's themes
+("time travel", "braquage"), best first, under the other filters of the turn.
+
+The index is built once per process from the bundled catalog (whose ids are TMDb's, so it serves
+the live upstream too), in a worker thread, and shared by every request. A query is a few sparse
+column reads: the movies holding every word of a theme (posting lists), the precise match of
+``reelgraph.chat.themes`` on those few, the turn's filters on the catalog's metadata, then a
+TF-IDF ranking in which a word among the movie's keywords weighs ``KEYWORD_WEIGHT`` times a word
+of its overview, blended with popularity so the well-known matches come first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from reelgraph.chat.themes import Terms, ThemeText, expansions, matches_terms
+from reelgraph.integrations.offline_catalog import OfflineCatalog
+from reelgraph.movie_filter import MovieFilterSpec
+from reelgraph.services.recommendations import candidate_filter
+
+KEYWORD_WEIGHT = 2.0
+# Relevance first; popularity only orders movies about equally relevant (0.6 of a full match).
+POPULARITY_WEIGHT = 1.5
+
+
+def _identity(tokens: Sequence[str]) -> Sequence[str]:
+    return tokens
+
+
+@dataclass(frozen=True)
+class ThemeIndex:
+    ids: np.ndarray  # movie id per row
+    texts: tuple[ThemeText, ...]
+    keyword_vectors: TfidfVectorizer
+    text_vectors: TfidfVectorizer
+    keyword_matrix: sp.csr_matrix  # rows x keyword-stem columns, L2-normalised TF-IDF
+    text_matrix: sp.csr_matrix  # rows x tagline/overview-stem columns
+    keyword_postings: sp.csc_matrix
+    text_postings: sp.csc_matrix
+    popularity: np.ndarray  # log popularity scaled to 0..1
+
+    @classmethod
+    def build(cls, catalog: OfflineCatalog) -> ThemeIndex:
+        movies = catalog.movies(catalog.popular())
+        texts = tuple(
+            ThemeText.of((k.name for k in catalog.keywords_of(m)), m.tagline, m.overview) for m in movies
+        )
+        keyword_docs = [[t for phrase in text.keyword_phrases for t in phrase] for text in texts]
+        text_docs = [[t for passage in text.passages for t in passage] for text in texts]
+        keyword_vectors = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, dtype=np.float32)
+        text_vectors = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, dtype=np.float32)
+        keyword_matrix = sp.csr_matrix(keyword_vectors.fit_transform(keyword_docs))
+        text_matrix = sp.csr_matrix(text_vectors.fit_transform(text_docs))
+        popularity = np.log1p(np.array([max(m.popularity, 0.0) for m in movies], dtype=np.float32))
+        return cls(
+            ids=np.array([m.id for m in movies], dtype=np.int64),
+            texts=texts,
+            keyword_vectors=keyword_vectors,
+            text_vectors=text_vectors,
+            keyword_matrix=keyword_matrix,
+            text_matrix=text_matrix,
+            keyword_postings=keyword_matrix.tocsc(),
+            text_postings=text_matrix.tocsc(),
+            popularity=popularity / max(float(popularity.max(initial=0.0)), 1e-9),
+        )
+
+    def _rows_with(self, term: str) -> np.ndarray:
+        """The rows holding ``term`` among their keywords or in their text, sorted."""
+        parts = []
+        for vectors, postings in (
+            (self.keyword_vectors, self.keyword_postings),
+            (self.text_vectors, self.text_postings),
+        ):
+            column = vectors.vocabulary_.get(term)
+            if column is not None:
+                parts.append(postings.indices[postings.indptr[column] : postings.indptr[column + 1]])
+        return np.unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int32)
+
+    def _matching_rows(self, wanted: Terms) -> set[int]:
+        postings = sorted((self._rows_with(t) for t in set(wanted)), key=len)
+        candidates = postings[0]
+        for rows in postings[1:]:
+            if not len(candidates):
+                break
+            candidates = np.intersect1d(candidates, rows, assume_unique=True)
+        return {r for r in candidates.tolist() if matches_terms(self.texts[r], wanted)}
+
+    def search(
+        self,
+        keywords: Sequence[str],
+        keep: Callable[[int], bool] = lambda _: True,
+        limit: int = 30,
+    ) -> list[int]:
+        """Ids of the movies matching any of ``keywords`` that ``keep`` accepts, best first."""
+        scores: dict[int, float] = {}
+        for keyword in keywords:
+            forms = expansions(keyword)
+            rows: set[int] = set()
+            for wanted in forms:
+                rows |= self._matching_rows(wanted)
+            rows = {r for r in rows if keep(int(self.ids[r]))}
+            if not rows:
+                continue
+            query = [t for wanted in forms for t in wanted]
+            ordered = sorted(rows)
+            relevance = KEYWORD_WEIGHT * _cosines(self.keyword_vectors, self.keyword_matrix, ordered, query)
+            relevance += _cosines(self.text_vectors, self.text_matrix, ordered, query)
+            top = float(relevance.max(initial=0.0)) or 1.0
+            for row, value in zip(ordered, relevance.tolist(), strict=True):
+                # every theme matched adds its score: a movie about two of them comes first
+                scores[row] = (
+                    scores.get(row, 0.0)
+                    + math.sqrt(value / top)
+                    + POPULARITY_WEIGHT * float(self.popularity[row])
+                )
+        best = sorted(scores, key=lambda r: (-scores[r], int(self.ids[r])))[:limit]
+        return [int(self.ids[r]) for r in best]
+
+
+def _cosines(
+    vectors: TfidfVectorizer, matrix: sp.csr_matrix, rows: list[int], query: list[str]
+) -> np.ndarray:
+    vector = vectors.transform([query])
+    if vector.nnz == 0:
+        return np.zeros(len(rows), dtype=np.float32)
+    return np.asarray((matrix[rows] @ vector.T).todense(), dtype=np.float32).ravel()
+
+
+class ThemeSearch:
+    """The shared index, built on first use in a worker thread; searches run on the loop (they
+    cost a millisecond or two)."""
+
+    _index: ThemeIndex | None = None
+    _lock = threading.Lock()
+
+    @classmethod
+    def _built(cls) -> ThemeIndex:
+        with cls._lock:
+            if cls._index is None:
+                cls._index = ThemeIndex.build(OfflineCatalog.load())
+            return cls._index
+
+    @classmethod
+    async def index(cls) -> ThemeIndex:
+        return cls._index if cls._index is not None else await asyncio.to_thread(cls._built)
+
+    @classmethod
+    async def warm(cls) -> None:
+        """Builds the index now (the server's start may call this)."""
+        await cls.index()
+
+    @classmethod
+    async def search(
+        cls, keywords: Sequence[str], spec: MovieFilterSpec, exclude: set[int], limit: int = 30
+    ) -> list[int]:
+        """Ids of the movies about ``keywords`` that keep every filter of ``spec``, best first."""
+        if not keywords:
+            return []
+        index = await cls.index()
+        # the themes are matched by the index itself; the spec's keywords are TMDb keyword names
+        others = candidate_filter(replace(spec, keywords=[]))
+        return index.search(keywords, lambda movie_id: movie_id not in exclude and others(movie_id), limit)
