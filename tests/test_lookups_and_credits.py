@@ -3,13 +3,23 @@ session app) and against the mock upstream with a key and every real-API quirk o
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from starlette.types import ASGIApp
 
 from reelgraph.config import Settings
+from reelgraph.integrations.http_policy import PolicyConfig, UpstreamPolicy
 from reelgraph.integrations.mock_upstream import RealApiQuirks, create_tmdb_app
+from reelgraph.integrations.tmdb import TMDbClient
 from tests.catalog_fixtures import MATRIX, MATRIX_IMDB, Switch, catalog, isolated_app
 from tests.helpers import GraphQLClient, error_codes
 from tests.library_fixtures import member, set_kind
@@ -19,6 +29,8 @@ EASTWOOD = 190  # acts and directs: cast and crew credits
 UNFORGIVEN = 33  # directed by and starring Clint Eastwood
 FIND_PATH = f"/3/find/{MATRIX_IMDB}"
 MOCK_KEY = "lookup-test-key"
+FIGHT_CLUB = 550  # the movie of the captured external ids
+SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / "tmdb-api-samples"
 FULL_WIDTH_DIGITS = "tt\uff10\uff11\uff13\uff13\uff10\uff19\uff13"  # digits to \\d, not to IMDb
 
 MOVIE_BY_IMDB = """
@@ -129,6 +141,24 @@ async def test_imdb_lookup_falls_back_to_the_mirror_when_tmdb_is_down(settings: 
         assert await reader.movie_id_for_imdb(MATRIX_IMDB) == MATRIX
 
 
+async def test_client_find_asks_tmdb_find_with_the_imdb_source() -> None:
+    requests: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        requests.append(request)
+        return httpx.Response(200, json={"movie_results": [{"id": MATRIX}], "person_results": []})
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(answer), base_url="http://tmdb/3")
+    client = TMDbClient(http, UpstreamPolicy("tmdb", PolicyConfig(max_attempts=1)), api_key="k")
+    assert (await client.find_by_imdb_id(" TT0133093"))["movie_results"] == [{"id": MATRIX}]
+    assert requests[0].url.path == "/3/find/tt0133093"
+    assert dict(requests[0].url.params) == {"external_source": "imdb_id", "api_key": "k"}
+    with pytest.raises(ValueError):
+        await client.find_by_imdb_id("tt0133093/../../movie/603")
+    assert len(requests) == 1
+    await http.aclose()
+
+
 # -- Query.movie(imdbId:) -----------------------------------------------------------------------
 
 
@@ -183,6 +213,52 @@ async def test_external_ids_of_the_matrix(api: GraphQLClient) -> None:
         "instagram": None,
         "twitter": None,
     }
+
+
+class CapturedExternalIds:
+    """The mock TMDb, with Fight Club's external ids as TMDb sent them (captured) in its details,
+    plus an empty-string twitter id, which TMDb also sends for "none"."""
+
+    def __init__(self, inner: ASGIApp) -> None:
+        self.inner = inner
+        self.app = Starlette(routes=[Route("/{path:path}", self.forward)])
+
+    async def forward(self, request: Request) -> JSONResponse:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self.inner), base_url="http://in"
+        ) as http:
+            answer = await http.get(request.url.path, params=request.query_params)
+        body = answer.json()
+        if request.url.path == f"/3/movie/{FIGHT_CLUB}" and "external_ids" in body:
+            captured = json.loads((SAMPLES / "movie-external-ids.json").read_text())
+            body["external_ids"] = {**{k: v for k, v in captured.items() if k != "id"}, "twitter_id": ""}
+        return JSONResponse(body, answer.status_code)
+
+
+@pytest.mark.skipif(not SAMPLES.is_dir(), reason="tmdb-api-samples not available")
+async def test_external_ids_as_tmdb_sends_them(settings: Settings) -> None:
+    async with isolated_app(settings, tmdb=CapturedExternalIds(create_tmdb_app(catalog())).app) as env:
+        body = await env.gql(MOVIE_BY_IMDB, {"tmdb": FIGHT_CLUB})
+    assert body["data"]["movie"]["externalIds"] == {
+        "imdb": "tt0137523",
+        "wikidata": "Q190050",
+        "facebook": "FightClub",
+        "instagram": None,
+        "twitter": None,
+    }
+
+
+async def test_external_ids_from_the_mirror_when_tmdb_is_down(settings: Settings) -> None:
+    tmdb = Switch(create_tmdb_app(catalog()))
+    async with isolated_app(settings, tmdb=tmdb) as env:
+        reader = env.app.state.services.reader
+        await reader.movie(MATRIX, "en-US")
+        await reader.mirror.flush()
+        await reader.fetcher.clear()  # no stale copy: the mirror is all there is
+        tmdb.down = True
+        body = await env.gql(MOVIE_BY_IMDB, {"tmdb": MATRIX})
+    assert "errors" not in body, body
+    assert body["data"]["movie"]["externalIds"]["imdb"] == MATRIX_IMDB
 
 
 async def test_external_ids_of_keanu_reeves_and_his_person_fields(api: GraphQLClient) -> None:
