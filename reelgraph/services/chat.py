@@ -395,12 +395,11 @@ class ChatService:
         related = await self._browse.related(
             loaders, seed_id, "recommendations", CANDIDATES, False, language, seed
         )
-        excluded = set(state.exclude_ids) | set(state.similar_to)
-        related = [m for m in related if int(m["id"]) not in excluded and _list_matches(m, state)]
-        # counted once every filter is checked: related movies outside the years or the runtime
-        # limit must not keep the catalog's matching ones out
-        related = await consistent(loaders, related, state, language)
+        related = [m for m in related if _list_matches(m, state)]
         if len(related) >= MOVIES_PER_TURN:
+            # enough related movies of the genres: when the other filters keep none, the answer
+            # relaxes them ("nothing like Inception is under 100 minutes") rather than showing
+            # movies that only share a genre
             return related
         spec = state.to_movie_filter_spec()
         if not spec.genres:
