@@ -337,6 +337,17 @@ class TMDbClient:
         except UpstreamNotFound:
             return None
 
+    async def release_dates(self, movie_id: int) -> dict[str, Any] | None:
+        """A movie's release dates and certifications per region; None if TMDb has no such movie."""
+        try:
+            return await self._get(f"/movie/{_check_id(movie_id, 'movie_id')}/release_dates")
+        except UpstreamNotFound:
+            return None
+
+    async def movie_certifications(self) -> dict[str, Any]:
+        """Every region's movie certification system (``certifications``: region -> levels)."""
+        return await self._get("/certification/movie/list")
+
     async def find_by_imdb_id(self, imdb_id: str) -> dict[str, Any]:
         """/find by IMDb id: ``movie_results`` (and TMDb's other result lists, empty or not).
         Raises ValueError for something that is not an IMDb title id."""

@@ -13,6 +13,7 @@ from reelgraph.loaders.catalog import (
     GenreNamesByLanguageLoader,
     MovieByIdLoader,
     PersonByIdLoader,
+    ReleaseDatesByMovieLoader,
     ScoresByImdbIdLoader,
 )
 from reelgraph.loaders.catalog_reader import CatalogReader
@@ -24,6 +25,7 @@ from reelgraph.loaders.library import (
     ViewerRatingByMovieLoader,
 )
 from reelgraph.loaders.users import InteractionByIdLoader, ReviewByIdLoader, RolesByUserLoader, UserByIdLoader
+from reelgraph.loaders.viewer_audience import ViewerAudienceOfViewer
 
 
 @dataclass
@@ -40,6 +42,8 @@ class RequestLoaders:
     user: UserByIdLoader
     review: ReviewByIdLoader
     interaction: InteractionByIdLoader
+    release_dates: ReleaseDatesByMovieLoader
+    audience: ViewerAudienceOfViewer
 
     @classmethod
     def create(
@@ -60,11 +64,14 @@ class RequestLoaders:
             user=UserByIdLoader(sessions),
             review=ReviewByIdLoader(sessions),
             interaction=InteractionByIdLoader(sessions),
+            release_dates=ReleaseDatesByMovieLoader(catalog),
+            audience=ViewerAudienceOfViewer(sessions, viewer_id),
         )
 
     def forget_library(self) -> None:
         """After a library mutation: what this request reads next must reflect it."""
         self.hidden_movies.clear()
+        self.audience.clear()
         self.viewer_interactions.clear_all()
         self.viewer_rating.clear_all()
         self.average_rating.clear_all()

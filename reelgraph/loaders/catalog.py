@@ -65,6 +65,13 @@ class PersonByIdLoader(SharedDataLoader[EntityKey, Details | None]):
         super().__init__(load_fn=_bounded(one))
 
 
+class ReleaseDatesByMovieLoader(SharedDataLoader[int, Details | None]):
+    """TMDb's release dates and certifications per region, by movie (language-free)."""
+
+    def __init__(self, reader: CatalogReader) -> None:
+        super().__init__(load_fn=_bounded(reader.release_dates))
+
+
 class ScoresByImdbIdLoader(SharedDataLoader[ScoresKey, Details | None]):
     """OMDb scores; one batch reads the shared cache and the mirror once for every movie in it."""
 

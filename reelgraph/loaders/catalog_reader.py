@@ -30,6 +30,8 @@ log = logging.getLogger("reelgraph.catalog")
 
 DEFAULT_IMAGE_BASE = "https://image.tmdb.org/t/p/"
 ENGLISH = "en-US"
+# Certification systems change a few times a year.
+CERTIFICATIONS_TTL_SECONDS = 86_400
 # Texts TMDb leaves empty (or out) when a movie has no translation in the asked language.
 TRANSLATED_FIELDS = ("title", "overview", "tagline")
 
@@ -196,6 +198,25 @@ class CatalogReader:
             log.warning("TMDb unavailable: IMDb id %s answered from the database mirror", normalized)
             return mirrored
         return answer["tmdb_id"]
+
+    async def release_dates(self, tmdb_id: int) -> dict[str, Any] | None:
+        """A movie's release dates and certifications per region (TMDb's ``release_dates``), the
+        same in every language: one cached read per movie, shared by every request and language;
+        None if unknown."""
+        if tmdb_id < 1:
+            return None
+        return await self.fetcher.get(
+            cache_key("release_dates", tmdb_id),
+            self._settings.cache_ttl_details_seconds,
+            lambda: self._tmdb.release_dates(tmdb_id),
+        )
+
+    async def certification_systems(self) -> dict[str, list[dict[str, Any]]]:
+        """Every region's certification levels (TMDb's /certification/movie/list), cached a day."""
+        data = await self.fetcher.get(
+            "certifications:movie", CERTIFICATIONS_TTL_SECONDS, self._tmdb.movie_certifications
+        )
+        return dict(data.get("certifications") or {})
 
     async def person(self, tmdb_id: int, language: str) -> dict[str, Any] | None:
         if tmdb_id < 1:

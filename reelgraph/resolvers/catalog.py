@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from reelgraph.errors import BadUserInput, UserErrorCode, UserErrors
 from reelgraph.integrations.tmdb import normalized_imdb_id
+from reelgraph.schema.catalog.certifications import Certification, region_argument
 from reelgraph.schema.catalog.inputs import MovieFilter, MovieList, MovieSort, TimeWindow, TrendingSource
 from reelgraph.schema.catalog.types import Genre, Movie, MovieConnection, Person, SearchResultConnection
 from reelgraph.schema.context import Info
@@ -131,6 +132,13 @@ async def search(
     lang = await info.context.language(language)
     page = await info.context.services.browse.search(info.context.loaders, text, size, after, lang)
     return SearchResultConnection.of_page(page, lang)
+
+
+async def certifications(info: Info, region: str) -> list[Certification]:
+    """A region's certification system, youngest audience first; empty for a region without one."""
+    code = region_argument(region)
+    systems = await info.context.services.reader.certification_systems()
+    return Certification.system(systems.get(code, []))
 
 
 @user_errors(OkPayload)

@@ -12,7 +12,10 @@ from reelgraph.schema.recommendations.types import (
     RecommendationReason,
     RecommendationStrategy,
 )
-from reelgraph.services import discovery
+from reelgraph.services import age_gate, discovery
+
+AGE_GATE_OVERFETCH = 3
+MAX_RECOMMENDATIONS = 100
 
 
 async def recommendations(
@@ -30,7 +33,14 @@ async def recommendations(
     lang = await info.context.language(language)
     hidden = await info.context.loaders.hidden_movies.load()
     chosen = (strategy or RecommendationStrategy.HYBRID).value
-    found = await info.context.services.recommendations.recommend(viewer.id, chosen, size, spec, hidden)
+    gate = await age_gate.gate_of(info.context.loaders)
+    age_gate.refuse_adult(gate, bool(spec and spec.include_adult))
+    # A minor's list loses what their age does not admit: ask for more, keep the first admitted.
+    wanted = size if gate is None else min(size * AGE_GATE_OVERFETCH, MAX_RECOMMENDATIONS)
+    found = await info.context.services.recommendations.recommend(viewer.id, chosen, wanted, spec, hidden)
+    if gate is not None:
+        flags = await gate.keep(info.context.loaders, [{"id": r.tmdb_id} for r in found])
+        found = [r for r, ok in zip(found, flags, strict=True) if ok][:size]
     return await _wrap(info, found, lang)
 
 

@@ -22,6 +22,7 @@ from reelgraph.resolvers import library_import as import_resolvers
 from reelgraph.schema import ids
 from reelgraph.schema.accounts.types import AuthPayload, User, UserConnection, UserPayload
 from reelgraph.schema.analytics.types import Analytics, ExportPayload
+from reelgraph.schema.catalog.certifications import Certification
 from reelgraph.schema.catalog.types import Genre, Movie, MovieConnection, Person, SearchResultConnection
 from reelgraph.schema.chat.types import ChatDelta, ChatPayload, ChatSession
 from reelgraph.schema.errors import OkPayload
@@ -68,6 +69,9 @@ class CatalogQuery:
         description="Requires a signed-in viewer.",
     )
     search: SearchResultConnection = strawberry.field(resolver=catalog.search)
+    certifications: list[Certification] = strawberry.field(
+        resolver=catalog.certifications, description="A region's certification system, youngest audience first."
+    )
 
 
 @strawberry.type

@@ -12,7 +12,7 @@ from typing import Any
 
 from reelgraph.loaders import RequestLoaders
 from reelgraph.movie_filter import MovieFilterSpec
-from reelgraph.services import discovery
+from reelgraph.services import age_gate, discovery
 from reelgraph.services.catalog import CatalogService, ListSource
 from reelgraph.services.community_trending import CommunityTrending
 from reelgraph.services.movie_lists import (
@@ -28,16 +28,26 @@ from reelgraph.services.recommendations import RecommendationService
 from reelgraph.tmdb_payloads import genre_dicts, imdb_id_of
 
 
-async def hidden_filter(loaders: RequestLoaders, include_hidden: bool) -> KeepFilter | None:
-    """Drops what the signed-in viewer marked SEEN or NOT_INTERESTED (people always stay)."""
-    if include_hidden:
-        return None
-    hidden = await loaders.hidden_movies.load()
-    if not hidden:
+async def hidden_filter(
+    loaders: RequestLoaders, include_hidden: bool, age_gated: bool = True
+) -> KeepFilter | None:
+    """Drops what the signed-in viewer marked SEEN or NOT_INTERESTED (people always stay), and for
+    a minor what their age does not admit (services.age_gate; includeHidden does not lift that).
+    `age_gated=False` where the upstream already applied the age gate (discover)."""
+    gate = await age_gate.gate_of(loaders) if age_gated else None
+    hidden = set() if include_hidden else await loaders.hidden_movies.load()
+    if not hidden and gate is None:
         return None
 
     async def keep(items: list[Item]) -> list[bool]:
-        return [item.get("media_type", "movie") != "movie" or int(item["id"]) not in hidden for item in items]
+        shown = [
+            item.get("media_type", "movie") != "movie" or int(item["id"]) not in hidden for item in items
+        ]
+        if gate is None:
+            return shown
+        # Release dates only for what the hidden set left: hidden movies cost no upstream call.
+        admitted = iter(await gate.keep(loaders, [item for item, ok in zip(items, shown, strict=True) if ok]))
+        return [ok and next(admitted) for ok in shown]
 
     return keep
 
@@ -76,8 +86,9 @@ class BrowseService:
         keep: KeepFilter | None = None,
         max_upstream_pages: int | None = None,
         include_adult: bool = False,
+        age_gated: bool = True,
     ) -> ListPage:
-        hide = await hidden_filter(loaders, include_hidden)
+        hide = await hidden_filter(loaders, include_hidden, age_gated)
         kwargs: dict[str, Any] = {"max_upstream_pages": max_upstream_pages} if max_upstream_pages else {}
         exclude = None if include_adult else not_adult
         return await self._lists.page(
@@ -145,6 +156,10 @@ class BrowseService:
         source = await discovery.discover_source(self._catalog, spec, sort)
         if source is None:  # a filter that can match nothing
             return _empty_page(after)
+        gate = await age_gate.gate_of(loaders)
+        age_gate.refuse_adult(gate, spec.include_adult)
+        if gate is not None:  # TMDb filters by certification: no release dates read per movie
+            source = gate.restrict(source)
 
         async def scores_of(items: list[Item]) -> list[dict[str, Any]]:
             details = await loaders.movie.load_many([(int(item["id"]), language) for item in items])
@@ -164,7 +179,16 @@ class BrowseService:
         # The filter and the sort choose what is kept and in which order: part of the list's identity.
         list_id = list_identity(source, sort, spec)
         return await self._page(
-            loaders, list_id, fetch, first, after, include_hidden, keep, bound, spec.include_adult
+            loaders,
+            list_id,
+            fetch,
+            first,
+            after,
+            include_hidden,
+            keep,
+            bound,
+            spec.include_adult,
+            gate is None,
         )
 
     async def genre_movies(

@@ -24,6 +24,11 @@ from reelgraph.integrations.mock_upstream.errors import (
 from reelgraph.integrations.mock_upstream.faults import FaultConfig
 from reelgraph.integrations.mock_upstream.params import parse_discover_query, parse_page, release_year
 from reelgraph.integrations.mock_upstream.quirks import NO_QUIRKS, RealApiQuirks
+from reelgraph.integrations.mock_upstream.release_dates import (
+    admits,
+    certification_list,
+    has_certification_filter,
+)
 from reelgraph.integrations.mock_upstream.tables import CHANGE_KEYS, IMAGE_CONFIGURATION
 from reelgraph.integrations.mock_upstream.tmdb_bodies import TmdbResponses, page_of, paged
 from reelgraph.integrations.offline_catalog import Movie, OfflineCatalog, Person
@@ -124,7 +129,15 @@ class _TmdbEndpoints:
     async def discover(self, request: Request) -> JSONResponse:
         page = self._page(request)
         query = parse_discover_query(request.query_params)
-        return JSONResponse(self.r.envelope(self.catalog.discover(query), page))
+        found = self.catalog.discover(query)
+        params = request.query_params
+        if has_certification_filter(params):
+            region = params.get("certification_country", "").upper()
+            found = tuple(i for i in found if (m := self.catalog.movie(i)) and admits(m, region, params))
+        return JSONResponse(self.r.envelope(found, page))
+
+    async def certification_list(self, request: Request) -> JSONResponse:
+        return JSONResponse(certification_list())
 
     async def search_movie(self, request: Request) -> JSONResponse:
         params = request.query_params
@@ -209,6 +222,7 @@ def create_tmdb_app(
             routes=[
                 Route("/configuration", api.configuration),
                 Route("/genre/movie/list", api.genre_list),
+                Route("/certification/movie/list", api.certification_list),
                 Route("/trending/movie/{window:str}", api.trending),
                 Route("/movie/popular", api.popular),
                 Route("/movie/top_rated", api.top_rated),

@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 from reelgraph.integrations.mock_upstream.pages import FIXED_PAGES, PageLayout
 from reelgraph.integrations.mock_upstream.quirks import NO_QUIRKS, RealApiQuirks
+from reelgraph.integrations.mock_upstream.release_dates import release_dates
 from reelgraph.integrations.mock_upstream.tables import LANGUAGE_NAMES
 from reelgraph.integrations.mock_upstream.watch_offers import watch_offers
 from reelgraph.integrations.offline_catalog import CastCredit, CrewCredit, Movie, OfflineCatalog, Person
@@ -153,6 +154,8 @@ class TmdbResponses:
                 }
             case "alternative_titles":
                 return {"titles": [{"iso_3166_1": "", "title": t, "type": ""} for t in movie.alt_titles]}
+            case "release_dates":
+                return release_dates(movie)
             case "watch/providers":
                 return watch_offers(movie.id) if self.quirks.provider_offers else {"results": {}}
             case "similar":

@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 from strawberry import relay
 
+from reelgraph.certifications import certification_in
 from reelgraph.errors import BadUserInput
 from reelgraph.integrations.tmdb import image_url
 from reelgraph.schema import ids
+from reelgraph.schema.catalog.certifications import ReleaseDate, region_argument
 from reelgraph.schema.catalog.external_ids import ExternalIds
 from reelgraph.schema.catalog.inputs import TrendingSource
 from reelgraph.schema.catalog.person_credits import CURSOR_KIND, PersonCreditConnection
@@ -536,6 +538,25 @@ class Movie(TmdbNode):
     @strawberry.field
     async def viewer_rating(self, info: Info) -> float | None:
         return await info.context.loaders.viewer_rating.load(self.tmdb_id)
+
+    # -- release dates and certifications (TMDb's release_dates: one cached read per movie, in
+    # every language, made only when one of these fields is asked for) --
+
+    async def release_dates_body(self, info: Info) -> dict[str, Any] | None:
+        embedded = self._details.get("release_dates") if self._details else None
+        if isinstance(embedded, dict):
+            return embedded
+        return await info.context.loaders.release_dates.load(self.tmdb_id)
+
+    @strawberry.field(description="Release dates and certifications; all regions when region is null.")
+    async def release_dates(self, info: Info, region: str | None = None) -> list[ReleaseDate]:
+        code = region_argument(region) if region is not None else None
+        return ReleaseDate.many_from_tmdb(await self.release_dates_body(info), code)
+
+    @strawberry.field
+    async def certification(self, info: Info, region: str | None = "US") -> str | None:
+        code = region_argument(region or "US")
+        return certification_in(await self.release_dates_body(info), code)
 
     @strawberry.field
     async def external_ids(self, info: Info) -> ExternalIds:
