@@ -43,7 +43,8 @@ class CreditPage:
 
 def _release(item: Item) -> str:
     date = str(item.get("release_date") or "")
-    return date if len(date) >= 4 and date[:4].isdigit() else ""
+    year = date[:4]
+    return date if len(year) == 4 and year.isascii() and year.isdigit() else ""
 
 
 def _text(value: Any) -> str | None:
