@@ -58,7 +58,9 @@ ADMIN_ONLY = "ADMIN only."
 @strawberry.type
 class CatalogQuery:
     genres: list[Genre] = strawberry.field(resolver=catalog.genres)
-    movie: Movie | None = strawberry.field(resolver=catalog.movie)
+    movie: Movie | None = strawberry.field(
+        resolver=catalog.movie, description="Exactly one of tmdbId and imdbId."
+    )
     person: Person | None = strawberry.field(resolver=catalog.person)
     trending: MovieConnection = strawberry.field(resolver=catalog.trending)
     movies: MovieConnection = strawberry.field(resolver=catalog.movies)
