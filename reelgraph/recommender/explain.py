@@ -3,18 +3,20 @@ each recommended movie gets (``explain_top``)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 import numpy as np
 
-from reelgraph.recommender.hybrid import Strategy
+from reelgraph.recommender.hybrid import TIE_BREAK, Strategy, standardize
 from reelgraph.recommender.model import RecommenderModel, UserVectors
 from reelgraph.recommender.profile import Preferences
 from reelgraph.text import is_french
 
-# A contribution below this many z-units is not worth a sentence.
-MIN_REASON_WEIGHT = 0.1
+# A contribution below this much of the final score (z units) is not worth a sentence.
+MIN_REASON_WEIGHT = 0.05
 MAX_REASONS = 3
 
 
@@ -30,7 +32,7 @@ class ReasonKind(StrEnum):
 class Reason:
     """One reason; ``movie_id`` / ``genre_id`` / ``person_id`` say what it points at (TMDb ids).
 
-    ``weight`` is the reason's share of the score in z-score units, for ordering; ``text`` renders
+    ``weight`` is the reason's share of the final score (z units), for ordering; ``text`` renders
     the sentence in the request language (French for "fr"/"fr-FR", English otherwise).
     """
 
@@ -92,88 +94,184 @@ def popular(weight: float = 0.0) -> Reason:
     )
 
 
-_REASON_TIER = {
-    ReasonKind.BECAUSE_YOU_LIKED: 0,
-    ReasonKind.FAVORITE_PERSON: 0,
-    ReasonKind.FAVORITE_GENRE: 0,
-    ReasonKind.SIMILAR_USERS: 1,
-    ReasonKind.POPULAR: 2,
-}
+# Profile movies whose exact effect is computed per recommendation: the few that the linear
+# estimate ranks first (the exact effect differs from it only through the per-viewer z-scoring).
+EXACT_CANDIDATES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Components:
+    """One viewer's scores over all items: the parts and the final score (before exclusions).
+
+    ``content_movies`` is what the viewer's own movies give the content score, ``content_stated``
+    what their stated favourite genres and people give it.
+    """
+
+    collab: np.ndarray
+    content_movies: np.ndarray
+    content_stated: np.ndarray
+    scores: np.ndarray
+
+
+class FinalScore(Protocol):
+    """Final scores of (rows x items) component scores, each row with its own profile size."""
+
+    def __call__(self, collab: np.ndarray, content: np.ndarray, n_items: np.ndarray) -> np.ndarray: ...
+
+    def genre_boost(self, n_items: int) -> np.ndarray: ...
+
+    person_boost: np.ndarray
+    prefs: Preferences
+
+
+def component_coefficients(
+    model: RecommenderModel, strategy: Strategy, n_items: int
+) -> tuple[float, float, float]:
+    """How much one z unit of collaborative, content and popularity adds to the final score."""
+    if strategy is Strategy.POPULAR:
+        return 0.0, 0.0, 1.0
+    if strategy is Strategy.COLLABORATIVE:
+        return 1.0, 0.0, TIE_BREAK
+    if strategy is Strategy.CONTENT:
+        weight = max(model.config.content_popularity, TIE_BREAK)
+        return 0.0, 1.0 / (1.0 + weight), weight / (1.0 + weight)
+    w = model.config.weights_for(n_items)
+    total = (w.collaborative + w.content + w.popularity) or 1.0
+    return w.collaborative / total, w.content / total, w.popularity / total
+
+
+def leave_one_out(
+    model: RecommenderModel,
+    strategy: Strategy,
+    vectors: UserVectors,
+    parts: Components,
+    top: np.ndarray,
+    final: FinalScore,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Profile columns and, for each, how much each of ``top`` would lose without it.
+
+    Returns ``(cols, drops)`` with ``drops[i, n]`` = final score of ``top[n]`` minus its final score
+    for the same viewer without ``cols[i]`` (its collaborative and content weights removed, the
+    per-viewer z-scoring and blend weights recomputed). A linear estimate over every profile movie
+    (EASE: ``x_i B_ir``; content: ``w_i cos(i, r)`` over the weight mass) picks the
+    ``EXACT_CANDIDATES`` likeliest per recommendation; their drops are then exact.
+    """
+    collab_w = dict(zip(vectors.collab_cols.tolist(), vectors.collab_weights.tolist(), strict=True))
+    content_w = dict(zip(vectors.content_cols.tolist(), vectors.content_weights.tolist(), strict=True))
+    profile = np.array(sorted(set(collab_w) | set(content_w)), dtype=np.int64)
+    if strategy is Strategy.POPULAR or not len(profile) or not len(top):
+        return np.zeros(0, dtype=np.int64), np.zeros((0, len(top)), dtype=np.float32)
+    x = np.array([collab_w.get(int(c), 0.0) for c in profile], dtype=np.float32)
+    w = np.array([content_w.get(int(c), 0.0) for c in profile], dtype=np.float32)
+    a_collab, a_content, _ = component_coefficients(model, strategy, vectors.n_items)
+    use_collab = a_collab > 0 and bool(np.any(x))
+    use_content = a_content > 0 and bool(np.any(w))
+    content = parts.content_movies + parts.content_stated
+    raw_mass = float(np.abs(vectors.content_weights).sum())
+    mass = max(1.0, raw_mass)
+
+    estimate = np.zeros((len(profile), len(top)), dtype=np.float32)
+    if use_collab:
+        estimate += a_collab * x[:, None] * model.ease.block(profile, top) / _std(parts.collab)
+    if use_content:
+        similarity = model.content.similarity(profile, top)
+        estimate += a_content * w[:, None] * similarity / mass / _std(content)
+    n_best = min(EXACT_CANDIDATES, len(profile))
+    best = np.argpartition(-estimate, n_best - 1, axis=0)[:n_best] if len(profile) > n_best else None
+    rows = np.unique(best) if best is not None else np.arange(len(profile))
+    cols = profile[rows]
+
+    n_all = len(model.item_ids)
+    collab_rows = np.broadcast_to(parts.collab, (len(cols), n_all)).copy()
+    if use_collab:
+        collab_rows -= x[rows, None] * model.ease.item_rows(cols)
+    content_rows = np.broadcast_to(content, (len(cols), n_all)).copy()
+    if use_content:
+        all_items = np.arange(n_all)
+        without = parts.content_movies[None, :] * mass - w[rows, None] * model.content.similarity(
+            cols, all_items
+        )
+        masses = np.maximum(1.0, raw_mass - np.abs(w[rows]))[:, None]
+        content_rows = (without / masses + parts.content_stated[None, :]).astype(np.float32)
+    n_items = vectors.n_items - (x[rows] > 0).astype(np.int64)
+    changed = final(collab_rows, content_rows, n_items)
+    drops: np.ndarray = parts.scores[top][None, :] - changed[:, top]
+    return cols, drops
+
+
+def _std(values: np.ndarray) -> float:
+    std = float(values.std())
+    return std if std > 1e-12 else 1.0
 
 
 def explain_top(
     model: RecommenderModel,
     strategy: Strategy,
     vectors: UserVectors,
-    collab: np.ndarray,
-    content: np.ndarray,
+    parts: Components,
     top: np.ndarray,
-    genre_boost: np.ndarray,
-    person_boost: np.ndarray,
-    prefs: Preferences,
+    moved_in: Mapping[str, Mapping[int, float]],
+    final: FinalScore,
 ) -> list[tuple[Reason, ...]]:
-    """Up to ``MAX_REASONS`` reasons for each column of ``top``, the most telling first.
+    """Up to ``MAX_REASONS`` reasons for each column of ``top``, the largest contribution first.
 
-    ``collab`` and ``content`` are the viewer's raw component scores over all items, the boosts
-    what the stated preferences added to each item's score.
+    Every reason's weight is its share of the final score:
+
+    * BECAUSE_YOU_LIKED names the liked movie whose removal from the profile would lower this
+      movie's score the most (exactly: see ``leave_one_out``); none when that movie is not a liked
+      one (a 3-star rating that still counts) or its share is negligible;
+    * SIMILAR_USERS when the collaborative part is the largest part of the score;
+    * FAVORITE_GENRE / FAVORITE_PERSON when the stated preference moved the movie into the list:
+      ``moved_in["genre"]`` / ``moved_in["person"]`` map the listed columns missing from the list
+      the viewer gets without their favourite genres / people to what that preference added;
+    * POPULAR when popularity adds a noticeable share, or when nothing else does.
     """
-    weights = model.config.weights_for(vectors.n_items)
-    w_collab = {Strategy.HYBRID: weights.collaborative, Strategy.COLLABORATIVE: 1.0}.get(strategy, 0.0)
-    w_content = {Strategy.HYBRID: weights.content, Strategy.CONTENT: 1.0}.get(strategy, 0.0)
-    w_pop = {Strategy.HYBRID: weights.popularity, Strategy.POPULAR: 1.0}.get(strategy, 0.0)
-    std_collab = float(collab.std()) or 1.0
-    std_content = float(content.std()) or 1.0
-
-    # Contribution of each liked movie j to each recommended movie r, in z-units of the blend.
-    liked = vectors.liked_cols
-    because = np.zeros((len(liked), len(top)), dtype=np.float32)
-    if len(liked) and w_collab:
-        collab_w = dict(zip(vectors.collab_cols.tolist(), vectors.collab_weights.tolist(), strict=True))
-        wj = np.array([collab_w[int(j)] for j in liked], dtype=np.float32)[:, None]
-        because += w_collab * wj * model.ease.block(liked, top) / std_collab
-    if len(liked) and w_content:
-        content_w = dict(zip(vectors.content_cols.tolist(), vectors.content_weights.tolist(), strict=True))
-        wj = np.array([content_w.get(int(j), 0.0) for j in liked], dtype=np.float32)[:, None]
-        mass = max(1.0, float(np.abs(vectors.content_weights).sum()))
-        because += w_content * wj * model.content.similarity(liked, top) / mass / std_content
-    best = because.argmax(axis=0) if len(liked) else np.zeros(len(top), dtype=np.int64)
-
-    z_collab = (collab[top] - collab.mean()) / std_collab
-    fav_genre_cols = [
+    a_collab, a_content, a_pop = component_coefficients(model, strategy, vectors.n_items)
+    content = parts.content_movies + parts.content_stated
+    z_collab = standardize(parts.collab)[0]
+    z_content = standardize(content)[0]
+    genre_boost = final.genre_boost(vectors.n_items)
+    person_boost = final.person_boost
+    prefs = final.prefs
+    prefs_genres = [
         (g, c) for g in prefs.favorite_genres if (c := model.content.genre_column(int(g))) is not None
     ]
-    fav_person_cols = [
+    prefs_people = [
         (p, c) for p in prefs.favorite_people if (c := model.content.person_column(int(p))) is not None
     ]
+    liked = set(vectors.liked_cols.tolist())
+    cols, drops = leave_one_out(model, strategy, vectors, parts, top, final)
+
     out: list[tuple[Reason, ...]] = []
-    for n, col in enumerate(top):
+    for n, col in enumerate(top.tolist()):
         reasons: list[Reason] = []
-        if len(liked):
-            j = int(liked[best[n]])
-            weight = float(because[best[n], n])
-            title = model.titles.get(int(model.item_ids[j]))
-            if weight >= MIN_REASON_WEIGHT and title:
-                reasons.append(because_you_liked(int(model.item_ids[j]), title, weight))
-        if person_boost[col] > 0:
-            for person, pc in fav_person_cols:
+        if len(cols):
+            best = int(np.argmax(drops[:, n]))
+            movie_col, drop = int(cols[best]), float(drops[best, n])
+            title = model.titles.get(int(model.item_ids[movie_col]))
+            if movie_col in liked and drop >= MIN_REASON_WEIGHT and title:
+                reasons.append(because_you_liked(int(model.item_ids[movie_col]), title, drop))
+        if col in moved_in.get("person", ()):
+            for person, pc in prefs_people:
                 if model.content.person_matrix[col, pc] > 0 and person in model.person_names:
                     directed = bool(model.director_matrix[col, pc] > 0)
                     name = model.person_names[person]
-                    reasons.append(favorite_person(person, name, directed, float(person_boost[col])))
+                    reasons.append(favorite_person(person, name, directed, moved_in["person"][col]))
                     break
-        if genre_boost[col] > 0:
-            for genre, gc in fav_genre_cols:
+        if col in moved_in.get("genre", ()):
+            for genre, gc in prefs_genres:
                 if model.content.genre_matrix[col, gc] > 0 and genre in model.genre_names:
                     en, fr = model.genre_names[genre]
-                    reasons.append(favorite_genre(genre, en, fr, float(genre_boost[col])))
+                    reasons.append(favorite_genre(genre, en, fr, moved_in["genre"][col]))
                     break
-        collab_share = w_collab * float(z_collab[n])
-        if collab_share >= 1.0:  # well above this viewer's average collaborative score
+        collab_share = a_collab * float(z_collab[col])
+        content_share = a_content * float(z_content[col])
+        pop_share = a_pop * float(model.popularity[col])
+        others = max(content_share, pop_share, float(genre_boost[col]), float(person_boost[col]))
+        if collab_share >= MIN_REASON_WEIGHT and collab_share >= others:
             reasons.append(similar_users(collab_share))
-        pop_share = w_pop * float(model.popularity[col])
         if pop_share >= MIN_REASON_WEIGHT or not reasons:
             reasons.append(popular(max(pop_share, 0.0)))
-        # Personal reasons first (they say the most), then the crowd, each by weight.
-        reasons.sort(key=lambda r: (_REASON_TIER[r.kind], -r.weight))
+        reasons.sort(key=lambda r: -r.weight)
         out.append(tuple(reasons[:MAX_REASONS]))
     return out

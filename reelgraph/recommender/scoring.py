@@ -1,22 +1,24 @@
 """Ranking movies with a trained model: one viewer's recommendations, similar items, batches.
 
 One viewer's recommendations are a handful of sparse/dense vector products over ~10,000 items: no
-Python loop over items.
+Python loop over items. The best candidates are then re-ranked for diversity (``diversity``) and
+explained (``explain``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
 
 from reelgraph.recommender.collaborative import single_thread_blas
-from reelgraph.recommender.explain import Reason, explain_top
+from reelgraph.recommender.diversity import DIVERSITY_WEIGHT, mmr, pool_size, similarity_matrix
+from reelgraph.recommender.explain import Components, Reason, explain_top
 from reelgraph.recommender.hybrid import Strategy, blend
 from reelgraph.recommender.model import RecommenderModel
-from reelgraph.recommender.profile import UserProfile
+from reelgraph.recommender.profile import Preferences, UserProfile
 
 # similar_items: collaborative and content neighbours, each scaled to its best one (chosen by
 # inspection of well-known movies, not tuned offline); popularity only separates near-ties.
@@ -70,34 +72,19 @@ def _recommend(
     candidate_filter: CandidateFilter | None,
 ) -> list[Recommendation]:
     prefs = profile.preferences
-    config = model.config
     vectors = model.user_vectors(profile)
-    n_items = vectors.n_items
-    # Only the components the strategy blends are computed (POPULAR needs neither).
     n_all = len(model.item_ids)
+    # Only the components the strategy blends are computed (POPULAR needs neither).
     collab = np.zeros((1, n_all), dtype=np.float32)
     if strategy in (Strategy.HYBRID, Strategy.COLLABORATIVE) and len(vectors.collab_cols):
         collab = model.ease.scores(model.row(vectors.collab_cols, vectors.collab_weights))
-    content = np.zeros((1, n_all), dtype=np.float32)
-    if strategy in (Strategy.HYBRID, Strategy.CONTENT):
-        content_profile = model.content.profile(
-            vectors.content_cols, vectors.content_weights, prefs.favorite_genres, prefs.favorite_people
+    # The content score is the part the viewer's movies give plus the part stated favourites give;
+    # explanations take the movies' part apart, so the two are kept separate.
+    content_movies: np.ndarray = np.zeros(n_all, dtype=np.float32)
+    if strategy in (Strategy.HYBRID, Strategy.CONTENT) and len(vectors.content_cols):
+        content_movies = model.content.scores(
+            model.content.profile(vectors.content_cols, vectors.content_weights)
         )
-        content = model.content.scores(content_profile)[None, :]
-    scores = blend(strategy, collab, content, model.popularity, np.array([n_items]), config)[0]
-
-    # Stated preferences shape every strategy but the purely collaborative one.
-    genre_boost: np.ndarray = np.zeros(n_all, dtype=np.float32)
-    person_boost: np.ndarray = np.zeros(n_all, dtype=np.float32)
-    if strategy is not Strategy.COLLABORATIVE:
-        if prefs.favorite_genres:
-            boost = COLD_GENRE_BOOST if n_items == 0 else config.favorite_genre_boost
-            genre_boost = boost * model.genre_match(prefs.favorite_genres)
-        if prefs.favorite_people:
-            person_boost = config.favorite_person_boost * model.person_match(prefs.favorite_people)
-        scores = scores + genre_boost + person_boost
-    if prefs.disliked_genres:
-        scores = scores - config.disliked_genre_penalty * model.genre_match(prefs.disliked_genres)
 
     excluded = np.zeros(n_all, dtype=bool)
     excluded[vectors.exclude_cols] = True
@@ -105,14 +92,105 @@ def _recommend(
     excluded[extra_cols[extra_found]] = True
     if candidate_filter is not None and not callable(candidate_filter):
         excluded |= ~np.isin(model.item_ids, np.fromiter(candidate_filter, dtype=np.int64))
-    scores = np.where(excluded, -np.inf, scores)
-    top = top_k(scores, model.item_ids, k, candidate_filter if callable(candidate_filter) else None)
+    accept = candidate_filter if callable(candidate_filter) else None
+
+    def ranked_list(
+        stated: Preferences,
+    ) -> tuple[FinalScores, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The list for the viewer with these stated preferences: scorer, content part, scores, picks."""
+        final = FinalScores(model, strategy, stated)
+        content_stated = _stated_content(model, strategy, stated)
+        content = (content_movies + content_stated)[None, :]
+        scores = final(collab, content, np.array([vectors.n_items]))[0]
+        ranked = np.where(excluded, -np.inf, scores)
+        # The diversity re-rank picks from the best candidates.
+        pool = top_k(ranked, model.item_ids, pool_size(k), accept)
+        if not len(pool) or k <= 0:
+            return final, content_stated, scores, pool[:0], np.zeros(0, dtype=np.float32)
+        order, values = mmr(ranked[pool], similarity_matrix(model.content.matrix, pool), k, DIVERSITY_WEIGHT)
+        return final, content_stated, scores, pool[order], values
+
+    final, content_stated, scores, top, values = ranked_list(prefs)
     if not len(top):
         return []
+    # Which movies a stated preference moved into the list: those missing from the list the same
+    # viewer gets without it (each kind of preference on its own), with what it added to the score.
+    moved_in: dict[str, dict[int, float]] = {}
+    if strategy is not Strategy.COLLABORATIVE:
+        for kind, stated in (
+            ("genre", replace(prefs, favorite_genres=())),
+            ("person", replace(prefs, favorite_people=())),
+        ):
+            if stated != prefs:
+                _, _, plain_scores, plain_top, _ = ranked_list(stated)
+                new = set(top.tolist()) - set(plain_top.tolist())
+                moved_in[kind] = {c: float(scores[c] - plain_scores[c]) for c in new}
     reasons = explain_top(
-        model, strategy, vectors, collab[0], content[0], top, genre_boost, person_boost, prefs
+        model,
+        strategy,
+        vectors,
+        Components(collab[0], content_movies, content_stated, scores),
+        top,
+        moved_in,
+        final,
     )
-    return [Recommendation(int(model.item_ids[c]), float(scores[c]), reasons[n]) for n, c in enumerate(top)]
+    return [
+        Recommendation(int(model.item_ids[c]), float(v), reasons[n])
+        for n, (c, v) in enumerate(zip(top, values, strict=True))
+    ]
+
+
+def _stated_content(model: RecommenderModel, strategy: Strategy, prefs: Preferences) -> np.ndarray:
+    """What stated favourite genres and people add to the content score of every movie."""
+    if strategy not in (Strategy.HYBRID, Strategy.CONTENT) or not (
+        prefs.favorite_genres or prefs.favorite_people
+    ):
+        return np.zeros(len(model.item_ids), dtype=np.float32)
+    empty = np.zeros(0, dtype=np.int64)
+    profile = model.content.profile(
+        empty, empty.astype(np.float32), prefs.favorite_genres, prefs.favorite_people
+    )
+    return model.content.scores(profile)
+
+
+class FinalScores:
+    """A viewer's final scores from their component rows: the blend, then stated preferences.
+
+    Called once for the viewer and again, by the explanations, for the same viewer with one movie
+    left out (several rows at once, each with its own number of profile movies).
+    """
+
+    def __init__(self, model: RecommenderModel, strategy: Strategy, prefs: Preferences) -> None:
+        self.model = model
+        self.strategy = strategy
+        self.prefs = prefs
+        n_all = len(model.item_ids)
+        config = model.config
+        self.genre_match: np.ndarray = np.zeros(n_all, dtype=np.float32)
+        self.person_boost: np.ndarray = np.zeros(n_all, dtype=np.float32)
+        self.penalty: np.ndarray = np.zeros(n_all, dtype=np.float32)
+        # Stated preferences shape every strategy but the purely collaborative one.
+        if strategy is not Strategy.COLLABORATIVE:
+            if prefs.favorite_genres:
+                self.genre_match = model.genre_match(prefs.favorite_genres)
+            if prefs.favorite_people:
+                self.person_boost = config.favorite_person_boost * model.person_match(prefs.favorite_people)
+        if prefs.disliked_genres:
+            self.penalty = config.disliked_genre_penalty * model.genre_match(prefs.disliked_genres)
+
+    def genre_boost(self, n_items: int) -> np.ndarray:
+        config = self.model.config
+        boost: np.ndarray = (
+            COLD_GENRE_BOOST if n_items == 0 else config.favorite_genre_boost
+        ) * self.genre_match
+        return boost
+
+    def __call__(self, collab: np.ndarray, content: np.ndarray, n_items: np.ndarray) -> np.ndarray:
+        model = self.model
+        out = blend(self.strategy, collab, content, model.popularity, n_items, model.config)
+        for row, n in enumerate(n_items.tolist()):
+            out[row] += self.genre_boost(int(n)) + self.person_boost - self.penalty
+        return out
 
 
 def similar_items(model: RecommenderModel, tmdb_id: int, k: int = 20) -> list[Recommendation]:
