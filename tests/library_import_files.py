@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import zipfile
@@ -170,8 +171,6 @@ def catalog_sample(count: int) -> list[tuple[str, int, int]]:
 def letterboxd_ratings(sample: list[tuple[str, int, int]]) -> bytes:
     """A ratings.csv with one row per movie: ratings cycle through 0.5..5."""
     out = io.StringIO()
-    import csv
-
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["Date", "Name", "Year", "Letterboxd URI", "Rating"])
     for index, (title, year, _) in enumerate(sample):
@@ -185,3 +184,18 @@ def letterboxd_ratings(sample: list[tuple[str, int, int]]) -> bytes:
             ]
         )
     return out.getvalue().encode()
+
+
+def letterboxd_diary_export(sample: list[tuple[str, int, int]], watches: int) -> bytes:
+    """A Letterboxd ZIP: ratings.csv rates each sampled movie, diary.csv logs `watches` dated
+    watches of each (a first watch and rewatches, one a month)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["Date", "Name", "Year", "Letterboxd URI", "Rating", "Rewatch", "Tags", "Watched Date"])
+    for index, (title, year, _) in enumerate(sample):
+        for watch in range(watches):
+            day = f"{2015 + watch}-{1 + index % 12:02d}-{1 + index % 28:02d}"
+            writer.writerow(
+                [day, title, year, f"https://boxd.it/d{index}-{watch}", "", "Yes" if watch else "", "", day]
+            )
+    return zipped({"ratings.csv": letterboxd_ratings(sample), "diary.csv": out.getvalue()})

@@ -179,19 +179,24 @@ async def test_dry_run_reports_counts_and_writes_nothing(env: Isolated) -> None:
     assert all(value["totalCount"] == 0 for value in counts.values()), counts
 
 
-async def test_5000_row_letterboxd_file_matches_real_titles(env: Isolated) -> None:
-    sample = files.catalog_sample(5000)
+async def test_5000_row_letterboxd_export_matches_real_titles_and_imports_twice_alike(env: Isolated) -> None:
+    # 1,250 real catalog titles, each the only movie of its title: rated once, watched 3 times.
+    # (Every distinct title is one TMDb search; the offline mock's search is the slow part.)
+    sample = files.catalog_sample(1250)
+    export = files.letterboxd_diary_export(sample, watches=3)
     token = (await register(env.gql))["accessToken"]
-    job = await imported(env, token, "LETTERBOXD", files.letterboxd_ratings(sample), "ratings.csv")
+    job = await imported(env, token, "LETTERBOXD", export, "letterboxd.zip")
     assert job["processed"] == 5000
-    # Real titles and years of the catalog, each the only movie of its title: nearly all match.
-    assert job["matched"] >= 4950, job["unmatched"][:20]
-    assert job["matched"] + len(job["unmatched"]) == 5000
+    assert job["matched"] == 5000, job["unmatched"][:20]
     counts = (await env.gql(COUNTS, token=token))["data"]["viewer"]
-    assert counts["ratings"]["totalCount"] == job["matched"]
+    assert counts["ratings"]["totalCount"] == 1250
+    assert counts["watchHistory"]["totalCount"] == 3750
     ratings = by_movie((await library(env, token))["ratings"], "value")
     expected = {tmdb: (i % 10 + 1) / 2 for i, (_, _, tmdb) in enumerate(sample)}
-    assert all(expected[tmdb] == value for tmdb, value in ratings.items())
+    assert len(ratings) == 100 and all(expected[tmdb] == value for tmdb, value in ratings.items())
+    again = await imported(env, token, "LETTERBOXD", export, "letterboxd.zip")
+    assert again["matched"] == 5000
+    assert (await env.gql(COUNTS, token=token))["data"]["viewer"] == counts
 
 
 # -- IMDb and Trakt ------------------------------------------------------------------------------

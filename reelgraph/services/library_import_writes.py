@@ -11,7 +11,7 @@ NOT_INTERESTED.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -71,13 +71,29 @@ async def apply_batch(
         present |= {int(item["id"]) for item, _ in missing}
     library = await imports_repo.library_state(session, user_id, movie_ids)
     changes = BatchChanges()
+    pending = _Pending()
     now = datetime.now(UTC)
     for matched in sorted(batch, key=lambda m: _ORDER[m.entry.kind]):
         if matched.tmdb_id not in present:
             continue  # no details to mirror it from (counted as matched; never half-written)
-        await _apply(session, user_id, matched, library, changes, now)
+        await _apply(session, user_id, matched, library, changes, pending, now)
+    # A few multi-row INSERTs per batch, not one per row.
+    await imports_repo.insert_rows(session, InteractionRow, pending.interactions)
+    await imports_repo.insert_rows(session, RatingRow, list(pending.ratings.values()))
+    await imports_repo.insert_rows(session, WatchEventRow, pending.watches)
+    await imports_repo.insert_rows(session, ReviewRow, pending.reviews)
     await session.flush()
     return changes
+
+
+@dataclass
+class _Pending:
+    """Rows a batch adds, inserted together at its end."""
+
+    interactions: list[dict[str, Any]] = field(default_factory=list)
+    ratings: dict[int, dict[str, Any]] = field(default_factory=dict)  # by movie
+    watches: list[dict[str, Any]] = field(default_factory=list)
+    reviews: list[dict[str, Any]] = field(default_factory=list)
 
 
 async def _apply(
@@ -86,6 +102,7 @@ async def _apply(
     matched: MatchedEntry,
     library: LibraryState,
     changes: BatchChanges,
+    pending: _Pending,
     now: datetime,
 ) -> None:
     entry, movie_id = matched.entry, matched.tmdb_id
@@ -97,7 +114,14 @@ async def _apply(
         if removed:
             await repo.remove_kinds(session, user_id, movie_id, removed)
             kinds.difference_update(removed)
-        session.add(InteractionRow(user_id=user_id, movie_id=movie_id, kind=kind, created_at=when))
+            pending.interactions = [
+                row
+                for row in pending.interactions
+                if (row["movie_id"], row["kind"]) not in {(movie_id, k) for k in removed}
+            ]
+        pending.interactions.append(
+            {"user_id": user_id, "movie_id": movie_id, "kind": kind, "created_at": when}
+        )
         kinds.add(kind)
 
     if entry.kind is EntryKind.WATCHLIST:
@@ -111,12 +135,17 @@ async def _apply(
         changes.seen += 1
     if entry.rating is not None and (entry.kind is EntryKind.RATING or matched.sets_rating):
         rating = library.ratings.get(movie_id)
-        if rating is None:
-            rating = RatingRow(
-                user_id=user_id, movie_id=movie_id, value=entry.rating, created_at=when, updated_at=when
-            )
-            session.add(rating)
-            library.ratings[movie_id] = rating
+        added = pending.ratings.get(movie_id)
+        if added is not None:
+            added["value"] = entry.rating  # a later row of the same movie wins
+        elif rating is None:
+            pending.ratings[movie_id] = {
+                "user_id": user_id,
+                "movie_id": movie_id,
+                "value": entry.rating,
+                "created_at": when,
+                "updated_at": when,
+            }
             changes.ratings += 1
         elif rating.value != entry.rating:
             rating.value = entry.rating
@@ -125,19 +154,19 @@ async def _apply(
     if entry.kind is EntryKind.WATCHED and entry.date is not None:
         watched = library.watches.setdefault(movie_id, set())
         if (when not in watched) and not (entry.date_is_logged and watched):
-            session.add(WatchEventRow(user_id=user_id, movie_id=movie_id, watched_at=when))
+            pending.watches.append({"user_id": user_id, "movie_id": movie_id, "watched_at": when})
             watched.add(when)
             changes.watches += 1
     if entry.kind is EntryKind.REVIEW and entry.review and movie_id not in library.reviewed:
-        session.add(
-            ReviewRow(
-                user_id=user_id,
-                movie_id=movie_id,
-                body=entry.review[:MAX_REVIEW_LENGTH],
-                rating=entry.rating,
-                created_at=when,
-                updated_at=when,
-            )
+        pending.reviews.append(
+            {
+                "user_id": user_id,
+                "movie_id": movie_id,
+                "body": entry.review[:MAX_REVIEW_LENGTH],
+                "rating": entry.rating,
+                "created_at": when,
+                "updated_at": when,
+            }
         )
         library.reviewed.add(movie_id)
         changes.reviews += 1
