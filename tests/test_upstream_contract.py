@@ -230,6 +230,27 @@ ENDPOINTS: list[tuple[str, Callable[[], Json], str, dict[str, str], int]] = [
     ),
     ("movie-similar", lambda: sample("movie-similar"), f"/3/movie/{FIGHT_CLUB}/similar", {}, 200),
     (
+        "movie-release-dates",
+        lambda: sample("movie-release-dates"),
+        f"/3/movie/{FIGHT_CLUB}/release_dates",
+        {},
+        200,
+    ),
+    (
+        "movie-details+release_dates",
+        lambda: {**sample("movie-details"), "release_dates": without_id(sample("movie-release-dates"))},
+        f"/3/movie/{FIGHT_CLUB}",
+        {"append_to_response": "release_dates"},
+        200,
+    ),
+    (
+        "certification-movie-list",
+        lambda: sample("certification-movie-list"),
+        "/3/certification/movie/list",
+        {},
+        200,
+    ),
+    (
         "movie-recommendations",
         lambda: sample("movie-recommendations"),
         f"/3/movie/{FIGHT_CLUB}/recommendations",
