@@ -82,21 +82,18 @@ def test_every_turn_was_answered(corpus_results: list[TurnResult]) -> None:
     assert len(corpus_results) == sum(len(case.get("turns") or [case]) for case in CASES)
 
 
-@pytest.mark.xfail(strict=False, reason="issue 19 is open: the corpus is below its targets (see the table)")
 def test_corpus_turns_are_right(corpus_results: list[TurnResult]) -> None:
     right = sum(r.right for r in corpus_results)
     table = category_table(corpus_results)
     assert right / len(corpus_results) >= MIN_RIGHT_RATE, f"\n{table}\n{failures(corpus_results)}"
 
 
-@pytest.mark.xfail(strict=False, reason="issue 19 is open: the corpus is below its targets (see the table)")
 def test_every_returned_movie_satisfies_the_filters(corpus_results: list[TurnResult]) -> None:
     broken = [r for r in corpus_results if r.inconsistent]
     lines = [f"{r.case_id} t{r.number} {r.message!r}: {'; '.join(r.inconsistent)}" for r in broken[:30]]
     assert not broken, f"{len(broken)} turns return movies that break their filters:\n" + "\n".join(lines)
 
 
-@pytest.mark.xfail(strict=False, reason="issue 19 is open: the corpus is below its targets (see the table)")
 @pytest.mark.parametrize("category", sorted(CATEGORIES))
 def test_category(category: str, corpus_results: list[TurnResult]) -> None:
     """One line per category, so a run shows which kinds of message fail."""
