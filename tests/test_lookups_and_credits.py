@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,11 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
+from reelgraph.certifications import age_of
 from reelgraph.config import Settings
 from reelgraph.integrations.http_policy import PolicyConfig, UpstreamPolicy
 from reelgraph.integrations.mock_upstream import RealApiQuirks, create_tmdb_app
+from reelgraph.integrations.mock_upstream.release_dates import certification_of
 from reelgraph.integrations.tmdb import TMDbClient
 from tests.catalog_fixtures import MATRIX, MATRIX_IMDB, Switch, catalog, isolated_app
 from tests.helpers import GraphQLClient, error_codes
@@ -27,6 +30,8 @@ from tests.library_fixtures import member, set_kind
 KEANU = 6384
 EASTWOOD = 190  # acts and directs: cast and crew credits
 UNFORGIVEN = 33  # directed by and starring Clint Eastwood
+TOM_HANKS = 31  # family films and others among his credits
+TOY_STORY = 862
 FIND_PATH = f"/3/find/{MATRIX_IMDB}"
 MOCK_KEY = "lookup-test-key"
 FIGHT_CLUB = 550  # the movie of the captured external ids
@@ -397,3 +402,25 @@ async def test_hiding_a_movie_between_pages_skips_and_repeats_nothing(gql: Graph
     second = await credits(gql, EASTWOOD, viewer.token, first=7, after=first["pageInfo"]["endCursor"])
     expected = [r for r in everything[len(served) :] if r[0] != hidden_movie][:7]
     assert [role(e["node"]) for e in second["edges"]] == expected
+
+
+async def test_a_minor_sees_only_the_credits_their_age_admits(gql: GraphQLClient) -> None:
+    """The age gate applies to credits as to Person.movies (services.browse.hidden_filter)."""
+    twelve = datetime.now(UTC).date() - timedelta(days=int(365.25 * 12) + 100)
+    child = await member(gql, name="Young Viewer")
+    profile = await gql(
+        'mutation($b: Date) { updateProfile(input: {dateOfBirth: $b, region: "US"}) { errors { code } } }',
+        {"b": twelve.isoformat()},
+        token=child.token,
+    )
+    assert profile["data"]["updateProfile"]["errors"] == [], profile
+    everyone = await credits(gql, TOM_HANKS, first=100)
+    theirs = await credits(gql, TOM_HANKS, child.token, first=100)
+    shown = {edge["node"]["movie"]["tmdbId"] for edge in theirs["edges"]}
+    assert TOY_STORY in shown  # U in the offline certificates (India's, from the IMDb extract)
+    assert theirs["totalCount"] == len(theirs["edges"]) < everyone["totalCount"]
+    for movie_id in shown:
+        movie = catalog().movie(movie_id)
+        certified = certification_of(movie) if movie else None
+        age = age_of(*certified) if certified else None
+        assert age is not None and age <= 12, movie_id

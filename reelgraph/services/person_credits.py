@@ -7,7 +7,8 @@ costs no upstream call. Credits are movies only: Person.credits returns `Movie`s
 A position is an index into the whole ordered list of the person's credits in that department,
 before the viewer's filters: a movie hidden between two pages shifts nothing, so no credit is served
 twice or skipped. What the viewer does not see is left out exactly as Person.movies leaves it out
-by default (hidden movies, adult titles), and not counted.
+by default (hidden movies, adult titles, and for a minor what their age does not admit: the age
+gate inside browse.hidden_filter), and not counted.
 """
 
 from __future__ import annotations

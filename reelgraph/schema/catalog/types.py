@@ -244,7 +244,7 @@ class Person(TmdbNode):
         description=(
             'Cast and crew credits, newest first. department: "Acting" for the cast, else a crew '
             "department (any case). The signed-in viewer's hidden movies are left out, as in "
-            "Person.movies by default."
+            "Person.movies by default, and a minor's age-inappropriate ones."
         )
     )
     async def credits(
