@@ -246,7 +246,9 @@ class BrowseService:
         """
         keep = await hidden_filter(loaders, include_hidden)
         hidden_count = len(await loaders.hidden_movies.load()) if keep else 0
-        wanted = min(first + hidden_count, 100)
+        # A minor's gate drops more than the hidden set: read further ahead for them.
+        gated = keep is not None and await age_gate.gate_of(loaders) is not None
+        wanted = min(first * (3 if gated else 1) + hidden_count, 100)
         upstream = await self.related(loaders, movie_id, "recommendations", wanted, True, language, details)
         neighbour_ids = await self._recommendations.similar_items(movie_id, wanted + 1)
         found = await loaders.movie.load_many([(i, language) for i in neighbour_ids])

@@ -58,7 +58,7 @@ class MovieSort(Enum):
 @strawberry.input
 class MovieFilter:
     include_adult: bool | None = strawberry.field(
-        default=False, description="Adult titles are hidden unless this is true."
+        default=False, description="Adult titles are hidden unless this is true (never for minors)."
     )
     genres: list[int] | None = strawberry.field(default=None, description="TMDb genre ids.")
     genre_match: GenreMatch | None = GenreMatch.ANY
