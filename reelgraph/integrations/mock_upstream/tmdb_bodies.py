@@ -230,8 +230,12 @@ class TmdbResponses:
 
     def person_external_ids(self, person: Person) -> JsonDict:
         # The sources know people's IMDb ids (for those in the TMDb people file), nothing else.
+        # TMDb's keys, the retired Freebase and TVRage ones included.
         return {
+            "freebase_mid": None,
+            "freebase_id": None,
             "imdb_id": person.imdb_id,
+            "tvrage_id": None,
             "facebook_id": None,
             "instagram_id": None,
             "tiktok_id": None,
