@@ -138,14 +138,8 @@ async def test_letterboxd_export_zip_imports_ratings_watches_watchlist_and_revie
     assert by_movie(viewer["ratings"], "value") == {AMELIE: 4.5, CROUCHING_TIGER: 5.0}
     assert by_movie(viewer["ratings"], "createdAt")[AMELIE].startswith("2021-03-05")
     watched = sorted((n["movie"]["tmdbId"], n["watchedAt"][:10]) for n in viewer["watchHistory"]["nodes"])
-    # The diary's two dated watches of Amélie (watched.csv's logged date adds none), Das Boot
-    # from watched.csv alone, City of God's review carries no diary watch.
-    assert watched == [
-        (CROUCHING_TIGER, "2021-03-06"),
-        (AMELIE, "2021-03-04"),
-        (AMELIE, "2022-01-02"),
-        (DAS_BOOT, "2020-07-01"),
-    ]
+    # The diary's dated watches; watched.csv (Das Boot) and reviews say seen, not when.
+    assert watched == [(CROUCHING_TIGER, "2021-03-06"), (AMELIE, "2021-03-04"), (AMELIE, "2022-01-02")]
     assert set(by_movie(viewer["seen"])) == {AMELIE, CROUCHING_TIGER, DAS_BOOT, CITY_OF_GOD}
     assert set(by_movie(viewer["watchlist"])) == {SPIRITED_AWAY}  # Amélie was seen
     review = by_movie(viewer["reviews"])[CITY_OF_GOD]
@@ -168,6 +162,29 @@ async def test_a_single_letterboxd_csv_is_recognised_and_a_diary_alone_gives_rat
     # Only names tell watched.csv from watchlist.csv.
     job = await imported(env, token, "LETTERBOXD", files.LETTERBOXD_WATCHLIST.encode(), "watchlist.csv")
     assert set(by_movie((await library(env, token))["watchlist"])) == {SPIRITED_AWAY}
+
+
+async def test_letterboxd_importer_format_ids_and_escaped_cells_come_back_as_written(env: Isolated) -> None:
+    token = (await register(env.gql))["accessToken"]
+    # As reelgraph's export writes it: every cell quoted, tmdbID / imdbID, formula-looking text
+    # behind OWASP's leading quote. The title is wrong on purpose: the ids decide.
+    ratings = (
+        '"Date","Name","Year","Letterboxd URI","Rating","tmdbID","imdbID"\n'
+        '"2021-01-01","Not its title","1999","","4","603","tt0133093"\n'
+        '"2021-01-02","\'=cmd|\' /C calc\'!A0","1995","","3","","tt0113277"\n'
+    )
+    reviews = (
+        '"Date","Name","Year","Letterboxd URI","Rating","Rewatch","Review","Tags","Watched Date","tmdbID","imdbID"\n'
+        '"2021-01-03","Heat","1995","","3","","\'=HYPERLINK(""http://x"")","","2021-01-03","949",""\n'
+    )
+    job = await imported(
+        env, token, "LETTERBOXD", files.zipped({"ratings.csv": ratings, "reviews.csv": reviews}), "x.zip"
+    )
+    assert (job["processed"], job["matched"]) == (3, 3)
+    viewer = await library(env, token)
+    assert by_movie(viewer["ratings"], "value") == {MATRIX: 4.0, HEAT: 3.0}
+    # Stored as the plain text it stands for, never evaluated: a formula only to a spreadsheet.
+    assert by_movie(viewer["reviews"], "body") == {HEAT: '=HYPERLINK("http://x")'}
 
 
 async def test_dry_run_reports_counts_and_writes_nothing(env: Isolated) -> None:

@@ -27,7 +27,8 @@ class LibraryEntry:
     imdb_id: str | None = None
     rating: float | None = None  # reelgraph's scale: 0.5 to 5.0 in halves
     date: date | None = None  # watched, rated, listed or reviewed on
-    # True when `date` is only when the row was logged (Letterboxd's watched.csv), not a watch date.
+    # True when `date` is only when the row was logged (Letterboxd's watched.csv), not a watch date:
+    # the movie was seen, and no watch-history event is made of it.
     date_is_logged: bool = False
     review: str | None = None
     rewatch: bool = False

@@ -66,6 +66,15 @@ class Cells:
             raise self.fail(f"{column} {value[:20]!r} is not a rating from 1 to 10.")
         return ten_to_stars(int(number))
 
+    def positive_int(self, column: str) -> int | None:
+        """An id column: absent or empty is None; anything else must be a plain positive integer."""
+        value = self.text(column)
+        if value is None:
+            return None
+        if not value.isascii() or not value.isdigit() or not 0 < int(value) < 2**31:
+            raise self.fail(f"{column} {value[:20]!r} is not an id.")
+        return int(value)
+
     def flag(self, column: str) -> bool:
         return (self.text(column) or "").lower() in ("yes", "true", "1")
 

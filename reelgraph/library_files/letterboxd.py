@@ -1,7 +1,10 @@
 """Letterboxd's export: the ZIP (ratings, watched, watchlist, diary, reviews) or one of its CSVs.
 
 Columns: Date, Name, Year, Letterboxd URI, Rating (0.5-5), Rewatch, Tags, Watched Date, Review.
-Letterboxd has no TMDb or IMDb ids in its exports, so every row is matched by title and year.
+Letterboxd's own exports carry no TMDb or IMDb ids, so their rows are matched by title and year;
+files in its importer's format (reelgraph's export among them) may add tmdbID and imdbID columns.
+The diary's rows are dated watches; watched.csv only says a film was seen (its Date is when it was
+marked), so it gives SEEN and no watch-history event.
 """
 
 from __future__ import annotations
@@ -11,9 +14,10 @@ from typing import Any
 
 from reelgraph.library_files.archive import is_zip, read_members
 from reelgraph.library_files.csv_rows import RowBudget, csv_rows, header_of
+from reelgraph.library_files.csv_safety import unescape_cell
 from reelgraph.library_files.entries import EntryKind, LibraryEntry, ParsedLibrary
 from reelgraph.library_files.errors import FileProblem, LibraryFileError
-from reelgraph.library_files.fields import Cells
+from reelgraph.library_files.fields import Cells, imdb_id
 from reelgraph.library_files.limits import FileLimits
 from reelgraph.library_files.text import decode_text
 
@@ -86,7 +90,17 @@ def _parse_csv(text: str, kind: str, member: str | None, budget: RowBudget) -> l
         if title is None:
             raise cells.fail("Name is empty.")
         logged = cells.day("Date")
-        common: dict[str, Any] = {"line": line, "title": title, "year": year, "member": member}
+        common: dict[str, Any] = {
+            "line": line,
+            # Text as written: a leading quote that only guards a formula-looking value (reelgraph's
+            # own export, OWASP's escape) is taken off; nothing in a cell is ever evaluated.
+            "title": unescape_cell(title),
+            "year": year,
+            "member": member,
+            # Letterboxd's importer format (and reelgraph's export) may carry the ids.
+            "tmdb_id": cells.positive_int("tmdbID"),
+            "imdb_id": imdb_id(cells.text("imdbID")),
+        }
         if kind == "ratings.csv":
             rating = cells.stars("Rating")
             if rating is not None:
@@ -111,7 +125,7 @@ def _parse_csv(text: str, kind: str, member: str | None, budget: RowBudget) -> l
                     kind=EntryKind.REVIEW,
                     rating=cells.stars("Rating"),
                     date=cells.day("Watched Date") or logged,
-                    review=cells.text("Review"),
+                    review=unescape_cell(cells.text("Review") or "") or None,
                     rewatch=cells.flag("Rewatch"),
                     **common,
                 )

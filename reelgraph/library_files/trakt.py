@@ -129,9 +129,7 @@ def _entry(item: Any, position: int, member: str | None) -> LibraryEntry | None:
     if "watched_at" in item:
         return LibraryEntry(kind=EntryKind.WATCHED, date=day("watched_at"), **common)
     if "last_watched_at" in item:
-        return LibraryEntry(
-            kind=EntryKind.WATCHED, date=day("last_watched_at"), date_is_logged=True, **common
-        )
+        return LibraryEntry(kind=EntryKind.WATCHED, date=day("last_watched_at"), **common)
     if "listed_at" in item:
         return LibraryEntry(kind=EntryKind.WATCHLIST, date=day("listed_at"), **common)
     raise fail("neither watched_at, rated_at nor listed_at: not history, ratings or watchlist.")

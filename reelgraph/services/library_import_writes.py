@@ -2,7 +2,7 @@
 
 Each entry is compared with what the library already holds, so importing a file again changes
 nothing: a rating of the same value is left alone, a watch event is added only for a watch date
-not recorded yet (a logged-only date only when the movie has no watch at all), a review only when
+not recorded yet (never for a date that only says when a row was logged), a review only when
 the movie has none, SEEN and WATCH_LATER only when absent. The library's rules hold as for single
 mutations: SEEN removes WATCH_LATER, a seen movie does not go on the watchlist, WATCH_LATER removes
 NOT_INTERESTED.
@@ -151,9 +151,9 @@ async def _apply(
             rating.value = entry.rating
             rating.updated_at = now
             changes.ratings += 1
-    if entry.kind is EntryKind.WATCHED and entry.date is not None:
+    if entry.kind is EntryKind.WATCHED and entry.date is not None and not entry.date_is_logged:
         watched = library.watches.setdefault(movie_id, set())
-        if (when not in watched) and not (entry.date_is_logged and watched):
+        if when not in watched:
             pending.watches.append({"user_id": user_id, "movie_id": movie_id, "watched_at": when})
             watched.add(when)
             changes.watches += 1
