@@ -122,10 +122,7 @@ def test_corpus_size() -> None:
 
 # Corpus cases the rules do not understand yet (issue 19 is open): each must fail, so that one
 # fixed shows up here and leaves this list.
-NOT_UNDERSTOOD_YET = frozenset(
-    [
-    ]
-)
+NOT_UNDERSTOOD_YET = frozenset([])
 NOT_YET = pytest.mark.xfail(strict=True, reason="issue 19: not understood by the rules yet")
 
 
@@ -241,6 +238,34 @@ async def test_last_year_is_time_not_the_last_movie(parser: RuleParser) -> None:
     state = await parser.parse("from last year", previous, [13, 862])
     assert (state.year_from, state.year_to) == (REFERENCE_YEAR - 1, REFERENCE_YEAR - 1)
     assert state.similar_to == []
+
+
+@pytest.mark.parametrize(
+    ("message", "field", "value"),
+    [
+        ("films de mille neuf cent quatre-vingt-quatorze", "year_from", 1994),
+        ("movies from two thousand and five", "year_to", 2005),
+        ("dramas from nineteen oh five", "year_from", 1905),
+        ("comedies noted four stars or more", "min_vote_average", None),  # "noted" is no rating word
+        ("comedies with a rating of four stars or more", "min_vote_average", 8.0),
+        ("nothing over 2 hours please, a comedy", "runtime_max", 120),
+        ("nothing over 2 hours please, a comedy", "runtime_min", None),
+        ("we argued for an hour, just a comedy", "runtime_max", None),
+        ("comedies that are popular", "sort", "POPULARITY_DESC"),  # a relative clause asks
+        ("my friend says French cinema is the best right now, a drama", "sort", None),  # an opinion
+    ],
+)
+async def test_numbers_and_statements_in_context(
+    parser: RuleParser, message: str, field: str, value: Any
+) -> None:
+    assert getattr(await parser.parse(message), field) == value
+
+
+async def test_a_lowercase_run_is_no_name_for_a_writer_who_capitalises(parser: RuleParser) -> None:
+    """'will keep' is a typo away from 'Will Kemp', but this user writes names with capitals."""
+    state = await parser.parse("An animated movie for Saturday that will keep them busy")
+    assert state.people == [] and state.genres == [16]
+    assert (await parser.parse("steven spielburg adventure films")).people != []  # no capitals at all
 
 
 # ----------------------------------------------------------------------------------- the state

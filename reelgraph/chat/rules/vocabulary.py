@@ -105,6 +105,8 @@ _QUESTION_WORDS = frozenset(
     }
 )
 _OPINION_KINDS = frozenset({"sort", "trending", "quality", "compare"})
+# "comedies that are popular": a relative clause describes what the user wants.
+_RELATIVES = frozenset({"that", "which", "who", "qui", "que", "qu"})
 
 
 async def opinions(reading: Reading) -> None:
@@ -116,7 +118,12 @@ async def opinions(reading: Reading) -> None:
     for k, token in enumerate(tokens):
         if token == ",":
             clause_start = k + 1
-        elif token in _COPULAS and k > clause_start and not set(tokens[clause_start:k]) & _QUESTION_WORDS:
+        elif (
+            token in _COPULAS
+            and k > clause_start
+            and tokens[k - 1] not in _RELATIVES
+            and not set(tokens[clause_start:k]) & _QUESTION_WORDS
+        ):
             end = next((e for e in range(k, len(tokens)) if tokens[e] == ","), len(tokens))
             stated.append((k, end))
     if not stated:
