@@ -119,8 +119,8 @@ def test_evaluate_reports_every_method_without_the_shipped_prior(
         assert len(runs) == 2
         for run in runs:
             assert all(0.0 <= run[m] <= 1.0 for m in rank_metrics.METRICS), method
-    # POPULAR is MostPop under another name.
-    assert full["POPULAR"][0]["nDCG@10"] == pytest.approx(full["MostPop"][0]["nDCG@10"])
+    # POPULAR is the recency-weighted MostPop (the served popularity decays) under another name.
+    assert full["POPULAR"][0]["nDCG@10"] == pytest.approx(full["RecencyPop"][0]["nDCG@10"])
     assert {"HYBRID", "MostPop"} <= set(report.results["cold3"])
     text = report.markdown()
     assert "| HYBRID |" in text and "nDCG@10" in text and "Users with only 3 ratings" in text

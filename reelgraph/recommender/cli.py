@@ -20,7 +20,8 @@ TRAIN_BATCH_ROWS = 20_000
 # numpy/scipy/scikit-learn imports; a test checks they match evaluation.DEFAULT_*. For the same
 # reason every command imports what it runs inside its function: `reelgraph --help` stays fast.
 DEFAULT_SEEDS = "42,43,44,45,46"
-METHODS = ("HYBRID", "CONTENT", "COLLABORATIVE", "POPULAR", "MostPop", "ItemKNN", "EASE500")
+METHODS = ("HYBRID", "CONTENT", "COLLABORATIVE", "POPULAR", "MostPop", "RecencyPop", "ItemKNN", "EASE500")
+PROTOCOLS = ("random", "temporal", "both")
 
 
 def _seeds(raw: str) -> list[int]:
@@ -33,9 +34,9 @@ def _names(raw: str) -> list[str]:
 
 def _method_names(raw: str) -> list[str]:
     # Lazy: numpy & co. only when the command runs (see DEFAULT_SEEDS).
-    from reelgraph.recommender.evaluation import BASELINE_METHODS, STRATEGY_METHODS
+    from reelgraph.recommender.evaluation import BASELINE_METHODS, NEXT_METHODS, STRATEGY_METHODS
 
-    known = {m.upper(): m for m in (*STRATEGY_METHODS, *BASELINE_METHODS)}
+    known = {m.upper(): m for m in (*STRATEGY_METHODS, *BASELINE_METHODS, *NEXT_METHODS)}
     out = []
     for name in _names(raw):
         if name.upper() not in known:
@@ -72,6 +73,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         cold_start=not args.no_cold_start,
         cold_start_ratings=args.cold_ratings,
         log=_log,
+        protocol=args.protocol,
     )
     _print_report(report.markdown(), args.out)
     _log(f"evaluated {len(table)} ratings in {time.perf_counter() - started:.1f}s")
@@ -82,11 +84,15 @@ def _tune(args: argparse.Namespace) -> int:
     # Lazy: numpy & co. only when the command runs (see DEFAULT_SEEDS).
     from reelgraph.integrations.offline_catalog import OfflineCatalog
     from reelgraph.recommender.movielens import load_movielens_ratings
-    from reelgraph.recommender.tuning import tune
+    from reelgraph.recommender.tuning import tune, tune_time
 
     started = time.perf_counter()
     table = load_movielens_ratings(args.ratings, args.links)
-    report = tune(table, OfflineCatalog.load(), seeds=args.seeds, log=_log)
+    report: Any
+    if args.time:
+        report = tune_time(table, OfflineCatalog.load(), log=_log)
+    else:
+        report = tune(table, OfflineCatalog.load(), seeds=args.seeds, log=_log)
     _print_report(report.markdown(), args.out)
     _log(f"tuned in {time.perf_counter() - started:.1f}s")
     return 0
@@ -188,9 +194,19 @@ def add_recs_commands(subparsers: Any) -> argparse.ArgumentParser:
         "--strategies",
         type=_method_names,
         default=list(METHODS),
-        help="comma-separated: HYBRID,CONTENT,COLLABORATIVE,POPULAR and baselines MostPop,ItemKNN,EASE500",
+        help="comma-separated: HYBRID,CONTENT,COLLABORATIVE,POPULAR, baselines "
+        "MostPop,RecencyPop,ItemKNN,EASE500, and the unserved NEXT,HYBRID_NEXT",
     )
-    evaluate.add_argument("--no-cold-start", action="store_true", help="skip the few-ratings comparison")
+    evaluate.add_argument(
+        "--protocol",
+        choices=PROTOCOLS,
+        default="random",
+        help="random: 80/20 per user per seed; temporal: each user's latest 20%% by time, models "
+        "trained on older ratings only (see reelgraph.recommender.evaluation); both",
+    )
+    evaluate.add_argument(
+        "--no-cold-start", action="store_true", help="skip the few-ratings comparisons (and the cold slice)"
+    )
     evaluate.add_argument(
         "--cold-ratings",
         type=_seeds,
@@ -204,6 +220,11 @@ def add_recs_commands(subparsers: Any) -> argparse.ArgumentParser:
     tune.add_argument("--ratings", required=True)
     tune.add_argument("--links", required=True)
     tune.add_argument("--seeds", type=_seeds, default=_seeds(DEFAULT_SEEDS))
+    tune.add_argument(
+        "--time",
+        action="store_true",
+        help="choose the half-lives and blend weights on the temporal protocol's validation split",
+    )
     tune.add_argument("--out", help="also write the markdown grids to this file")
     tune.set_defaults(func=_tune)
 

@@ -25,6 +25,28 @@ from all MovieLens ratings, so it is not used). Item content comes from the bund
 
 ``tuning.tune`` chooses the hybrid weights on validation splits carved out of each seed's training data
 (``default_rng(seed + TUNE_SEED_OFFSET)``), never reading the test split.
+
+Temporal protocol (``--protocol temporal``; ``splitting.temporal_split`` and ``temporal_buckets``),
+deterministic, no seed. Why not a global time split: on ml-latest-small most users rate in one
+session (median span 78 minutes), so a cut at the 80th time percentile leaves 28 users rated on
+both sides. Instead:
+
+* each user's latest ``round(0.2 n)`` (>= 1) ratings by timestamp (ties by TMDb id) are test;
+* users whose test starts before 20% of all ratings exist are not evaluated; the rest are cut into
+  10 chronological buckets by their test start; a bucket's models (EASE, content, popularity and
+  every baseline) train on every rating strictly older than the bucket's earliest test start,
+  anyone's, so nothing at or after any of its test ratings is ever trained on;
+* inputs are the users' own train ratings; the ones on movies the models never saw (newer than the
+  cutoff) and relevant test movies the models never saw count as missed, as above;
+* cold slice (users with <= 5 train ratings): each user keeps their 5 latest train ratings as
+  input, and their other ratings leave the bucket's training data;
+* baselines computed on the same buckets: MostPop, RecencyPop (MostPop with each interaction
+  weighted by ``time_decay.decay`` from the newest training rating, the configuration's popularity
+  half-life) and EASE(500) on binary rows.
+
+``tuning.tune_time`` chooses the half-lives and blend weights on the temporal protocol run again
+over the training side (each user's latest 20% dropped first). NEXT and HYBRID_NEXT measure the
+"what people watch next" component (``transitions``); they are not served.
 """
 
 from __future__ import annotations
@@ -34,30 +56,42 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.sparse as sp
 
 from reelgraph.integrations.offline_catalog import OfflineCatalog
 from reelgraph.recommender.collaborative import EASE, ItemKNN, MostPop
 from reelgraph.recommender.content import ContentModel
-from reelgraph.recommender.hybrid import DEFAULT_CONFIG, HybridConfig, Strategy, component_rows
+from reelgraph.recommender.hybrid import DEFAULT_CONFIG, HybridConfig, Strategy, component_rows, standardize
 from reelgraph.recommender.metrics import METRICS, ranking_metrics, summarise, top_columns
 from reelgraph.recommender.model import RecommenderModel
 from reelgraph.recommender.movielens import RatingsTable, build_content
 from reelgraph.recommender.scoring import score_batch
 from reelgraph.recommender.splitting import (
+    COLD_SLICE_RATINGS,
     COLD_START_FOLDS,
     COLD_START_RATINGS,
     Fold,
     make_fold,
     split_ratings,
+    temporal_buckets,
+    temporal_split,
     user_folds,
 )
+from reelgraph.recommender.time_decay import decay_matrix, decayed_rows, recency_counts
 from reelgraph.recommender.training import fit_model
+from reelgraph.recommender.transitions import fit_transitions, next_scores, recency_rank_weights
 
 DEFAULT_SEEDS = (42, 43, 44, 45, 46)
 STRATEGY_METHODS = tuple(s.value for s in Strategy)
-BASELINE_METHODS = ("MostPop", "ItemKNN", "EASE500")
+BASELINE_METHODS = ("MostPop", "RecencyPop", "ItemKNN", "EASE500")
+# Measured beside the served strategies: the transition component alone and added to HYBRID.
+NEXT_METHODS = ("NEXT", "HYBRID_NEXT")
+NEXT_WEIGHT = 0.5  # z-score weight of the transition component in HYBRID_NEXT
 DEFAULT_METHODS = (*STRATEGY_METHODS, *BASELINE_METHODS)
-COLD_METHODS = ("HYBRID", "COLLABORATIVE", "CONTENT", "MostPop")
+COLD_METHODS = ("HYBRID", "COLLABORATIVE", "CONTENT", "MostPop", "RecencyPop")
+PROTOCOLS = ("random", "temporal", "both")
+# RecencyPop's half-life when the configuration has none (the one chosen for HYBRID otherwise).
+RECENCY_POP_HALF_LIFE_DAYS = 30.0
 
 
 class Scorer:
@@ -68,14 +102,38 @@ class Scorer:
         self.config = config
         self.content = content.subset(fold.item_ids)
         self.timings: dict[str, float] = {}
+        self.next_weight = NEXT_WEIGHT
         self._model: RecommenderModel | None = None
 
     def model(self) -> RecommenderModel:
         if self._model is None:
             started = time.perf_counter()
-            self._model = fit_model(self.fold.train, self.fold.item_ids, self.content, self.config)
+            fold, config = self.fold, self.config
+            train = fold.train
+            if config.train_half_life_days is not None and fold.train_ages is not None:
+                train = decayed_rows(train, decay_matrix(fold.train_ages, config.train_half_life_days))
+            counts = None
+            if config.popularity_half_life_days is not None and len(fold.train_times):
+                counts = self.recency_counts(config.popularity_half_life_days)
+            self._model = fit_model(train, fold.item_ids, self.content, config, popularity_counts=counts)
             self.timings["model"] = time.perf_counter() - started
         return self._model
+
+    def recency_counts(self, half_life_days: float) -> np.ndarray:
+        fold = self.fold
+        return recency_counts(fold.train_item_cols, fold.train_times, len(fold.item_ids), half_life_days)
+
+    def input_rows(self) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+        """The evaluated users' collaborative and content rows, time-decayed if configured."""
+        collab_rows, content_rows = component_rows(self.fold.inputs, self.config)
+        half_life = self.config.profile_half_life_days
+        if half_life is not None and self.fold.input_ages is not None:
+            weights = decay_matrix(self.fold.input_ages, half_life)
+            collab_rows, content_rows = (
+                decayed_rows(collab_rows, weights),
+                decayed_rows(content_rows, weights),
+            )
+        return collab_rows, content_rows
 
     def scores(self, methods: Sequence[str]) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}
@@ -86,12 +144,28 @@ class Scorer:
         if strategies:
             model = self.model()
             started = time.perf_counter()
-            collab_rows, content_rows = component_rows(fold.inputs, self.config)
+            collab_rows, content_rows = self.input_rows()
             for strategy, scores in score_batch(model, collab_rows, content_rows, strategies).items():
                 out[strategy.value] = scores
             self.timings["score_strategies"] = time.perf_counter() - started
+        if any(m in NEXT_METHODS for m in methods) and fold.input_ages is not None:
+            transitions = fit_transitions(
+                fold.train_user_rows, fold.train_item_cols, fold.train_times, len(fold.item_ids)
+            )
+            z_next = standardize(next_scores(transitions, recency_rank_weights(fold.input_ages)))
+            if "NEXT" in methods:
+                out["NEXT"] = z_next
+            if "HYBRID_NEXT" in methods:
+                hybrid = out.get("HYBRID")
+                if hybrid is None:
+                    hybrid = self.scores(["HYBRID"])["HYBRID"]
+                out["HYBRID_NEXT"] = hybrid + self.next_weight * z_next
+        recency_half_life = self.config.popularity_half_life_days or RECENCY_POP_HALF_LIFE_DAYS
         baselines: dict[str, Callable[[], np.ndarray]] = {
             "MostPop": lambda: MostPop().fit(fold.train).scores(binary),
+            "RecencyPop": lambda: np.broadcast_to(
+                self.recency_counts(recency_half_life), binary.shape
+            ).copy(),
             "ItemKNN": lambda: ItemKNN(50).fit(fold.train).scores(binary),
             "EASE500": lambda: EASE(500.0).fit(fold.train).scores(binary),
         }
@@ -113,6 +187,14 @@ def _evaluate_fold(
     return result
 
 
+TEMPORAL = "temporal"
+TEMPORAL_COLD = f"temporal-cold{COLD_SLICE_RATINGS}"
+TEMPORAL_TITLES = {
+    TEMPORAL: "Temporal: each user's latest 20% by time, models trained on the past only",
+    TEMPORAL_COLD: f"Temporal, cold slice: users keep their {COLD_SLICE_RATINGS} latest train ratings",
+}
+
+
 @dataclass(slots=True)
 class EvaluationReport:
     seeds: tuple[int, ...]
@@ -130,12 +212,15 @@ class EvaluationReport:
     def markdown(self) -> str:
         lines: list[str] = []
         for scenario, methods in self.results.items():
-            title = (
-                "All users (80/20 split per user)"
-                if scenario == "full"
-                else f"Users with only {scenario.removeprefix('cold')} ratings"
-            )
-            lines.append(f"### {title} (seeds {', '.join(map(str, self.seeds))})")
+            if scenario in TEMPORAL_TITLES:
+                lines.append(f"### {TEMPORAL_TITLES[scenario]} (deterministic: no seed)")
+            else:
+                title = (
+                    "All users (80/20 split per user)"
+                    if scenario == "full"
+                    else f"Users with only {scenario.removeprefix('cold')} ratings"
+                )
+                lines.append(f"### {title} (seeds {', '.join(map(str, self.seeds))})")
             lines.append("")
             lines.append("| method | " + " | ".join(METRICS) + " | users |")
             lines.append("| --- | " + " | ".join("---" for _ in METRICS) + " | --- |")
@@ -166,10 +251,16 @@ def evaluate(
     content: ContentModel | None = None,
     log: Callable[[str], None] | None = None,
     cold_start_ratings: Sequence[int] = (COLD_START_RATINGS,),
+    protocol: str = "random",
 ) -> EvaluationReport:
+    """Scores ``methods`` under the random protocol (per seed), the temporal one, or both."""
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"unknown protocol {protocol!r}; choose from {', '.join(PROTOCOLS)}")
     content = content or build_content(catalog, table)
     report = EvaluationReport(tuple(seeds))
-    for seed in seeds:
+    if protocol in ("temporal", "both"):
+        evaluate_temporal(table, content, methods, config, report, cold_start=cold_start, log=log)
+    for seed in seeds if protocol in ("random", "both") else ():
         started = time.perf_counter()
         test, order = split_ratings(table, seed)
         train_rows, test_rows = np.flatnonzero(~test), np.flatnonzero(test)
@@ -227,3 +318,41 @@ def _cold_start(
             out[method][0].append(metrics)
             out[method][1].append(top_list)
     return {m: (p, lst, all_items) for m, (p, lst, _) in out.items() if p}
+
+
+def evaluate_temporal(
+    table: RatingsTable,
+    content: ContentModel,
+    methods: Sequence[str],
+    config: HybridConfig,
+    report: EvaluationReport,
+    *,
+    cold_start: bool = True,
+    log: Callable[[str], None] | None = None,
+) -> None:
+    """The temporal protocol (``splitting.temporal_buckets``) into ``report``'s temporal scenarios."""
+    started = time.perf_counter()
+    test, recency = temporal_split(table)
+    slices: list[tuple[str, Sequence[str], int | None]] = [(TEMPORAL, methods, None)]
+    if cold_start:
+        cold_methods = [m for m in COLD_METHODS if m in methods or m in ("MostPop", "RecencyPop")]
+        slices.append((TEMPORAL_COLD, cold_methods, COLD_SLICE_RATINGS))
+    for scenario, slice_methods, kept in slices:
+        per_method: dict[str, tuple[list[dict[str, np.ndarray]], list[np.ndarray]]] = {}
+        n_items = 0
+        for bucket in temporal_buckets(table, test, recency, kept_ratings=kept):
+            fold = make_fold(table, bucket.train_rows, bucket.input_rows, bucket.test_rows)
+            if fold is None:
+                continue
+            n_items = max(n_items, len(fold.item_ids))
+            scores = Scorer(fold, content, config).scores(slice_methods)
+            for method, (metrics, top_list) in _evaluate_fold(scores, fold).items():
+                per_user, lists = per_method.setdefault(method, ([], []))
+                per_user.append(metrics)
+                lists.append(top_list)
+        for method, (per_user, lists) in per_method.items():
+            report.add(scenario, method, summarise(per_user, lists, n_items))
+    if log and TEMPORAL in report.results:
+        temporal = report.results[TEMPORAL]
+        summary = ", ".join(f"{m} {temporal[m][-1]['nDCG@10']:.4f}" for m in temporal)
+        log(f"temporal: nDCG@10 {summary} ({time.perf_counter() - started:.1f}s)")

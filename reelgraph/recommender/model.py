@@ -25,6 +25,7 @@ from reelgraph.recommender.hybrid import (
     standardize,
 )
 from reelgraph.recommender.profile import UserProfile
+from reelgraph.recommender.time_decay import profile_decay
 
 # Popularity outside the training data (catalog-only movies) only breaks ties below trained ones.
 CATALOG_POPULARITY_TIE_BREAK = 1e-2
@@ -141,10 +142,20 @@ class RecommenderModel:
         content_ids = list(content)
         content_cols, content_found = self.columns(content_ids)
         content_w = np.array([content[i] for i in content_ids], dtype=np.float32)
+        if profile.rated_at and config.profile_half_life_days is not None:
+            # Recent ratings weigh more (time_decay); "liked" keeps using the undecayed weights.
+            collab_decayed = collab_w * profile_decay(
+                collab_ids, profile.rated_at, config.profile_half_life_days
+            )
+            content_w = content_w * profile_decay(
+                content_ids, profile.rated_at, config.profile_half_life_days
+            )
+        else:
+            collab_decayed = collab_w
         liked = collab_cols[collab_found & (collab_w >= POSITIVE_WEIGHT)]
         return UserVectors(
             collab_cols=collab_cols[collab_found],
-            collab_weights=collab_w[collab_found],
+            collab_weights=collab_decayed[collab_found],
             content_cols=content_cols[content_found & (content_w != 0)],
             content_weights=content_w[content_found & (content_w != 0)],
             liked_cols=liked,

@@ -22,12 +22,24 @@ class RatingsTable:
     movies: np.ndarray  # int64 TMDb ids
     values: np.ndarray  # float32 0.5-5
     tmdb_to_movielens: Mapping[int, int] = field(default_factory=dict)
+    # int64 Unix seconds of each rating (0 when the file has no timestamp column).
+    timestamps: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+
+    def __post_init__(self) -> None:
+        if len(self.timestamps) != len(self.users):
+            object.__setattr__(self, "timestamps", np.zeros(len(self.users), dtype=np.int64))
 
     def __len__(self) -> int:
         return len(self.users)
 
     def take(self, rows: np.ndarray) -> RatingsTable:
-        return RatingsTable(self.users[rows], self.movies[rows], self.values[rows], self.tmdb_to_movielens)
+        return RatingsTable(
+            self.users[rows],
+            self.movies[rows],
+            self.values[rows],
+            self.tmdb_to_movielens,
+            self.timestamps[rows],
+        )
 
 
 def read_links(path: str | PathLike[str]) -> dict[int, int]:
@@ -72,6 +84,7 @@ def load_movielens_ratings(
         movies=np.array([k[1] for k in keys], dtype=np.int64),
         values=np.array([latest[k][1] for k in keys], dtype=np.float32),
         tmdb_to_movielens=reverse,
+        timestamps=np.array([latest[k][0] for k in keys], dtype=np.int64),
     )
 
 

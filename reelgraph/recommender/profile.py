@@ -19,8 +19,13 @@ class Preferences:
 
 @dataclass(frozen=True, slots=True)
 class UserProfile:
-    """What the viewer told us: ratings (0.5-5), interaction kinds per movie, preferences."""
+    """What the viewer told us: ratings (0.5-5), interaction kinds per movie, preferences.
+
+    ``rated_at`` holds, per movie, when the viewer last rated or interacted with it (Unix
+    seconds); movies without a time count as of the viewer's latest activity (no decay).
+    """
 
     ratings: Mapping[int, float] = field(default_factory=dict)
     interactions: Mapping[int, AbstractSet[str]] = field(default_factory=dict)
     preferences: Preferences = field(default_factory=Preferences)
+    rated_at: Mapping[int, float] = field(default_factory=dict)

@@ -45,13 +45,21 @@ def fit_model(
     catalog: OfflineCatalog | None = None,
     catalog_popularity: np.ndarray | None = None,
     stats: Mapping[str, Any] | None = None,
+    popularity_counts: np.ndarray | None = None,
 ) -> RecommenderModel:
-    """Fit on a (users x items) matrix whose columns are ``item_ids`` (sorted TMDb ids)."""
+    """Fit on a (users x items) matrix whose columns are ``item_ids`` (sorted TMDb ids).
+
+    ``popularity_counts`` (e.g. ``time_decay.recency_counts``) replaces the plain number of users
+    per item as the popularity the model blends (kept > 0 wherever an item has interactions).
+    """
     started = time.perf_counter()
     ease = EASE(config.ease_lambda).fit(interactions)
     binary = interactions.copy()
     binary.data = (binary.data > 0).astype(np.float32)
     counts = np.asarray(binary.sum(axis=0), dtype=np.float32).ravel()
+    if popularity_counts is not None:
+        weighted = np.asarray(popularity_counts, dtype=np.float32)
+        counts = np.where(counts > 0, np.maximum(weighted, np.float32(1e-6)), 0.0).astype(np.float32)
     digest = hashlib.sha256()
     digest.update(f"reelgraph-recommender/{ENGINE_FORMAT}".encode())
     digest.update(json.dumps(config.as_dict(), sort_keys=True).encode())
@@ -59,6 +67,8 @@ def fit_model(
     _hash_arrays(digest, content.matrix.indptr, content.matrix.indices, content.matrix.data)
     if catalog_popularity is not None:
         _hash_arrays(digest, catalog_popularity)
+    if popularity_counts is not None:
+        _hash_arrays(digest, counts)
     titles: dict[int, str] = {}
     genre_names: dict[int, tuple[str, str]] = {}
     person_names: dict[int, str] = {}
