@@ -12,6 +12,10 @@ import httpx
 import pytest
 
 from reelgraph.config import Settings
+from reelgraph.errors import UserErrors
+from reelgraph.library_files.parse import Source
+from reelgraph.services.jobs import QueueSlot
+from reelgraph.services.library_import import LibraryImportService
 from tests import library_import_files as files
 from tests.catalog_fixtures import Isolated, isolated_app
 from tests.helpers import register
@@ -382,3 +386,29 @@ async def test_a_plain_string_in_place_of_the_file_is_refused(env: Isolated) -> 
     body = await env.gql(IMPORT, {"file": "Name,Year\nHeat,1995\n", "source": "LETTERBOXD"}, token=token)
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert isinstance(httpx, object)
+
+
+async def test_a_viewer_has_at_most_three_imports_under_way(env: Isolated) -> None:
+    services = env.app.state.services
+    queued: list[dict[str, Any]] = []
+
+    class Parked:  # a queue whose jobs never run: the imports stay QUEUED
+        async def enqueue(self, name: str, params: dict[str, Any] | None = None) -> int:
+            queued.append(dict(params or {}))
+            return len(queued)
+
+    slot = QueueSlot()
+    slot.connect(Parked())  # type: ignore[arg-type]
+    imports = LibraryImportService(services.sessions, services.reader, services.catalog, slot)
+    token = (await register(env.gql))["accessToken"]
+    user_id = services.codec.decode(token).user_id
+
+    async def read(limit: int) -> bytes:
+        return files.LETTERBOXD_WATCHED.encode()
+
+    for _ in range(3):
+        row = await imports.start(user_id, Source.LETTERBOXD, read, "watched.csv", False)
+        assert row.status == "QUEUED"
+    with pytest.raises(UserErrors) as refused:
+        await imports.start(user_id, Source.LETTERBOXD, read, "watched.csv", False)
+    assert refused.value.problems[0].code == "TOO_MANY" and len(queued) == 3

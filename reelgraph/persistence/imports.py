@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import defer
 
@@ -23,6 +23,14 @@ async def create(sessions: async_sessionmaker[AsyncSession], row: LibraryImportR
         session.add(row)
     row.content = None  # the caller has no further use for the bytes
     return row
+
+
+async def active_count(session: AsyncSession, owner_id: int) -> int:
+    """The owner's imports not ended yet (QUEUED or RUNNING)."""
+    query = select(func.count()).where(
+        LibraryImportRow.owner_id == owner_id, LibraryImportRow.status.in_((QUEUED, RUNNING))
+    )
+    return int((await session.execute(query)).scalar_one())
 
 
 async def get_many(

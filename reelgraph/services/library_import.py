@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from reelgraph.errors import BadUserInput, Unauthenticated
+from reelgraph.errors import BadUserInput, Unauthenticated, UserErrorCode, UserErrors
 from reelgraph.integrations.call_budget import upstream_budget
 from reelgraph.library_files.entries import EntryKind, LibraryEntry, ParsedLibrary
 from reelgraph.library_files.errors import FileProblem, LibraryFileError
@@ -42,7 +42,8 @@ from reelgraph.services.library_import_writes import BatchChanges, MatchedEntry,
 log = logging.getLogger(__name__)
 
 IMPORT_JOB = "import-library"
-BATCH_ENTRIES = 250  # entries matched, then written in one transaction, per progress step
+BATCH_ENTRIES = 250
+MAX_ACTIVE_IMPORTS = 3  # entries matched, then written in one transaction, per progress step
 
 # Reads up to `limit` bytes of the upload; more than `limit` means too large.
 ReadUpload = Callable[[int], Awaitable[bytes]]
@@ -108,10 +109,21 @@ class LibraryImportService:
         async with write_transaction(self._sessions) as session:
             if await library_repo.lock_user(session, user_id) is None:
                 raise Unauthenticated("Your account no longer exists.")
+            # Each waiting import holds its file (up to 20 MB): a few at a time per viewer.
+            if await repo.active_count(session, user_id) >= MAX_ACTIVE_IMPORTS:
+                raise UserErrors.one(
+                    UserErrorCode.TOO_MANY,
+                    f"You have {MAX_ACTIVE_IMPORTS} imports under way; import more once one has ended.",
+                    "file",
+                )
             session.add(row)
         row.content = None
         assert row.id is not None
-        await self._queue.connected().enqueue(IMPORT_JOB, {"import_id": row.id})
+        try:
+            await self._queue.connected().enqueue(IMPORT_JOB, {"import_id": row.id})
+        except Exception:  # never queued: nothing would ever read or drop the stored file
+            await repo.finish(self._sessions, row.id, repo.FAILED, "could not be queued")
+            raise
         found = (await repo.get_many(self._sessions, [row.id]))[0]
         return found or row
 
