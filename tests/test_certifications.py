@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reelgraph.config import Settings
 from reelgraph.integrations.mock_upstream import RealApiQuirks, create_tmdb_app
-from tests.catalog_fixtures import catalog, isolated_app
+from tests.catalog_fixtures import catalog, isolated_app, tmdb_details_calls
 from tests.helpers import GraphQLClient, error_codes
 
 FIGHT_CLUB = 550  # the movie of the captured release dates; offline: IMDb certificate "A" (India)
@@ -40,19 +41,40 @@ def sample(name: str) -> Any:
 
 
 class CapturedReleaseDates:
-    """The mock TMDb, except that Fight Club's release dates are TMDb's captured body."""
+    """The mock TMDb, except that Fight Club's release dates are TMDb's captured body, asked for
+    alone or appended to the details."""
 
     def __init__(self, inner: ASGIApp) -> None:
         self.inner = inner
         self.state = getattr(inner, "state", None)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        captured = without_id(sample("movie-release-dates"))
         if scope["type"] == "http" and scope["path"] == f"/3/movie/{FIGHT_CLUB}/release_dates":
-            from starlette.responses import JSONResponse
-
-            await JSONResponse(sample("movie-release-dates"))(scope, receive, send)
+            await JSONResponse({"id": FIGHT_CLUB, **captured})(scope, receive, send)
             return
-        await self.inner(scope, receive, send)
+        if scope["type"] != "http" or scope["path"] != f"/3/movie/{FIGHT_CLUB}":
+            await self.inner(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        status = 200
+
+        async def keep(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self.inner(scope, receive, keep)
+        body = json.loads(b"".join(chunks))
+        if "release_dates" in body:
+            body["release_dates"] = captured
+        await JSONResponse(body, status_code=status)(scope, receive, send)
+
+
+def without_id(body: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in body.items() if k != "id"}
 
 
 @pytest.fixture(params=["offline", "mock-upstream"])
@@ -152,12 +174,17 @@ async def test_certification_list_is_read_once_a_day(settings: Settings) -> None
         assert env.tmdb_calls["/3/certification/movie/list"] == 1
 
 
-async def test_release_dates_cost_nothing_unless_asked(settings: Settings) -> None:
+async def test_release_dates_come_with_the_details_only_when_asked(settings: Settings) -> None:
     async with isolated_app(settings) as env:
         await env.gql("{ trending(first: 10) { nodes { title runtime } } }")
+        plain = tmdb_details_calls(env.tmdb_calls)
+        assert len(plain) == 10
         assert not [path for path in env.tmdb_calls if path.endswith("/release_dates")]
-        await env.gql("{ trending(first: 10) { nodes { certification } } }")
-        assert sum(n for p, n in env.tmdb_calls.items() if p.endswith("/release_dates")) == 10
-        # Cached per movie, whatever the language.
-        await env.gql('{ trending(first: 10, language: "fr-FR") { nodes { releaseDates { date } } } }')
-        assert sum(n for p, n in env.tmdb_calls.items() if p.endswith("/release_dates")) == 10
+        # Asked for: the details request appends them (one request per movie, not two).
+        await env.gql('{ trending(first: 10, language: "fr-FR") { nodes { runtime certification } } }')
+        assert not [path for path in env.tmdb_calls if path.endswith("/release_dates")]
+        assert sum(tmdb_details_calls(env.tmdb_calls).values()) == 20
+        # Cached per movie, whatever the language: English readers ask TMDb nothing more.
+        before = sum(env.tmdb_calls.values())
+        body = await env.gql("{ trending(first: 10) { nodes { releaseDates { date } } } }")
+        assert "errors" not in body and sum(env.tmdb_calls.values()) == before

@@ -49,10 +49,12 @@ class MovieByIdLoader(SharedDataLoader[EntityKey, Details | None]):
 
     def __init__(self, reader: CatalogReader) -> None:
         gate = asyncio.Semaphore(MAX_CONCURRENCY)
+        # Parts beyond the default the request's details append (schema.extensions.movie_parts).
+        self.extra_parts: tuple[str, ...] = ()
 
         async def load(keys: Sequence[EntityKey]) -> list[Details | None]:
             async with gate:
-                return [await reader.movie(*keys[0])]
+                return [await reader.movie(*keys[0], extra_parts=self.extra_parts)]
 
         super().__init__(load_fn=load, max_batch_size=1)
 

@@ -19,7 +19,7 @@ from reelgraph.config import Settings
 from reelgraph.errors import UpstreamUnavailableError
 from reelgraph.integrations.call_budget import UpstreamBudgetExceeded, spend_upstream
 from reelgraph.integrations.omdb import OmdbQuotaExhausted
-from reelgraph.integrations.tmdb import DEFAULT_LANGUAGE, normalized_imdb_id
+from reelgraph.integrations.tmdb import DEFAULT_LANGUAGE, DEFAULT_MOVIE_APPEND, normalized_imdb_id
 from reelgraph.integrations.upstream import Upstreams
 from reelgraph.loaders.mirror_writer import MirrorWriter
 from reelgraph.persistence import catalog_mirror as mirror
@@ -106,15 +106,26 @@ class CatalogReader:
 
     # -- single entities ----------------------------------------------------------------------
 
-    async def movie(self, tmdb_id: int, language: str) -> dict[str, Any] | None:
-        """Details with credits, videos, keywords, ids, providers, similar, recommendations; None if unknown."""
+    async def movie(
+        self, tmdb_id: int, language: str, extra_parts: Sequence[str] = ()
+    ) -> dict[str, Any] | None:
+        """Details with credits, videos, keywords, ids, providers; None if unknown. `extra_parts`
+        (release_dates) are appended when the details are read from TMDb; a cached copy may lack
+        them. Appended release dates are cached for Movie.releaseDates in every language too."""
         if tmdb_id < 1:
             return None
 
         async def fetch() -> dict[str, Any] | None:
-            details = await self._tmdb.movie(tmdb_id, language)
+            append = (*DEFAULT_MOVIE_APPEND, *extra_parts)
+            details = await self._tmdb.movie(tmdb_id, language, append=append)
             if details is not None:
                 self.mirror.movie(details, language)
+                if isinstance(details.get("release_dates"), dict):
+                    await self.fetcher.put(
+                        cache_key("release_dates", tmdb_id),
+                        details["release_dates"],
+                        self._settings.cache_ttl_details_seconds,
+                    )
             return details
 
         try:

@@ -36,6 +36,7 @@ from reelgraph.schema.extensions.errors import (
     mask_unexpected,
 )
 from reelgraph.schema.extensions.hostile_strings import HostileStrings
+from reelgraph.schema.extensions.movie_parts import MovieParts
 from reelgraph.schema.extensions.rate_limits import RateLimitExtension
 from reelgraph.schema.extensions.shape_limits import ShapeLimits
 from reelgraph.schema.extensions.token_budget import TokenBudget
@@ -295,6 +296,7 @@ def build_schema(settings: Settings | None = None) -> Schema:
         HostileStrings,
         lambda: QueryCost(cost, settings.max_upstream_calls),
         RateLimitExtension,
+        MovieParts,
     ]
     return Schema(
         query=Query,

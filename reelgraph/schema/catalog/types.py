@@ -543,6 +543,8 @@ class Movie(TmdbNode):
     # every language, made only when one of these fields is asked for) --
 
     async def release_dates_body(self, info: Info) -> dict[str, Any] | None:
+        if self._details is None and info.context.loaders.movie.extra_parts:
+            await self.details(info)  # this operation's details requests append them
         embedded = self._details.get("release_dates") if self._details else None
         if isinstance(embedded, dict):
             return embedded
