@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import zipfile
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -13,7 +14,8 @@ import pytest
 
 from reelgraph.config import Settings
 from reelgraph.errors import UserErrors
-from reelgraph.library_files.parse import Source
+from reelgraph.library_files.errors import FileProblem, LibraryFileError
+from reelgraph.library_files.parse import Source, parse_library
 from reelgraph.services.jobs import QueueSlot
 from reelgraph.services.library_import import LibraryImportService
 from tests import library_import_files as files
@@ -412,3 +414,36 @@ async def test_a_viewer_has_at_most_three_imports_under_way(env: Isolated) -> No
     with pytest.raises(UserErrors) as refused:
         await imports.start(user_id, Source.LETTERBOXD, read, "watched.csv", False)
     assert refused.value.problems[0].code == "TOO_MANY" and len(queued) == 3
+
+
+# -- the parsers alone (no server) ---------------------------------------------------------------
+
+
+def test_parsers_read_utf16_crlf_and_skip_letterboxd_lists_and_deleted_entries() -> None:
+    text = "Date,Name,Year,Letterboxd URI,Rating\r\n2021-01-01,Amélie,2001,u,4.5\r\n"
+    parsed = parse_library(Source.LETTERBOXD, text.encode("utf-16"), "ratings.csv")
+    assert [(e.title, e.year, e.rating, e.line) for e in parsed.entries] == [("Amélie", 2001, 4.5, 2)]
+    export = parse_library(Source.LETTERBOXD, files.letterboxd_export())
+    assert {e.member for e in export.entries} == {
+        "ratings.csv",
+        "diary.csv",
+        "watched.csv",
+        "watchlist.csv",
+        "reviews.csv",
+    }
+    assert all(e.title != "Heat" for e in export.entries)  # deleted/diary.csv is not the library
+
+
+def test_parsers_refuse_archives_with_too_many_members_and_huge_json_before_building_it() -> None:
+    many = files.zipped({f"lists/list-{i}.csv": "" for i in range(5_001)}, zipfile.ZIP_STORED)
+    with pytest.raises(LibraryFileError) as refused:
+        parse_library(Source.LETTERBOXD, many)
+    assert refused.value.problem is FileProblem.ARCHIVE_TOO_LARGE
+    flood = b"[" + b"{}," * 2_000_000 + b"{}]"  # 6 MB that json.loads would make 2,000,001 dicts of
+    with pytest.raises(LibraryFileError) as refused:
+        parse_library(Source.TRAKT, flood)
+    assert refused.value.problem is FileProblem.TOO_MANY_ROWS
+    nested = b"[" * 100_000 + b"]" * 100_000
+    with pytest.raises(LibraryFileError) as refused:
+        parse_library(Source.TRAKT, nested)
+    assert refused.value.problem is FileProblem.MALFORMED_JSON

@@ -44,7 +44,20 @@ def parse_trakt(data: bytes, limits: FileLimits) -> ParsedLibrary:
     return parsed
 
 
+# An item is a handful of objects (itself, movie or show/episode, their ids) and some fifteen
+# values: a text with many more than the row limit allows is refused before json.loads builds it
+# (20 MB of `{},` would be millions of dicts, hundreds of MB).
+OBJECTS_PER_ITEM = 8
+VALUES_PER_ITEM = 40
+
+
 def _parse_document(text: str, member: str | None, budget: RowBudget, parsed: ParsedLibrary) -> None:
+    if text.count("{") > budget.left * OBJECTS_PER_ITEM or text.count(",") > budget.left * VALUES_PER_ITEM:
+        raise LibraryFileError(
+            FileProblem.TOO_MANY_ROWS,
+            f"The file has more than {budget.limit} entries; split it and import the parts one by one.",
+            member=member,
+        )
     try:
         document = json.loads(text)
     except RecursionError as exc:
