@@ -117,6 +117,9 @@ async def test_an_unknown_theme_after_about_is_searched_as_written(gql: GraphQLC
     payload = await turn(gql, "a movie about a talking pig")
     assert payload["filters"]["keywords"] == ["talking pig"]
     assert "Babe" in [m["title"] for m in payload["movies"]]
+    # where to watch is not a theme
+    netflix = await turn(gql, "une comédie sur Netflix")
+    assert netflix["filters"]["keywords"] == [] and netflix["movies"]
 
 
 async def test_a_theme_that_matches_nothing_is_relaxed_and_said(gql: GraphQLClient) -> None:

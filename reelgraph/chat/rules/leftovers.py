@@ -22,6 +22,10 @@ LEFTOVER_TITLE_FUZZY_MIN = 90.0
 THEME_TRIGGERS = frozenset({"about", "involving", "sur", "concerning"})
 THEME_SKIPPED = frozenset({"a", "an", "the", "le", "la", "les", "l", "un", "une", "des", "d", "du", "de"})
 MAX_THEME_WORDS = 4
+# Where to watch is not what a movie is about ("un film sur Netflix").
+NOT_THEMES = frozenset(
+    {"netflix", "amazon", "prime", "disney", "hulu", "youtube", "tv", "tele", "television", "dvd", "canal"}
+)
 
 
 async def leftovers(reading: Reading) -> None:
@@ -99,7 +103,7 @@ def _open_theme(reading: Reading, i: int, j: int) -> bool:
     words = text.tokens[i:j]
     while words and words[-1] in HEAD_NOUNS:
         words.pop()
-    if not words:
+    if not words or any(w in NOT_THEMES for w in words):
         return False
     effect = lx.Effect("topic", keywords=(" ".join(words),))
     reading.turn.mentions.append(Mention(i, j, "topic", effect=effect))
