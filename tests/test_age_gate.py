@@ -149,6 +149,8 @@ async def test_search_recommendations_related_and_chat(gql: GraphQLClient, teen:
         assert "Deadpool" not in body["data"]["chat"]["reply"]
     adults_chat = (await gql(CHAT, {"m": "what is trending"}, token=adult))["data"]["chat"]["movies"]
     assert not admitted_at(15, [m["tmdbId"] for m in adults_chat])
+    adults_title = (await gql(CHAT, {"m": "Deadpool"}, token=adult))["data"]["chat"]["movies"]
+    assert DEADPOOL in [m["tmdbId"] for m in adults_title]
 
 
 async def test_no_date_of_birth_or_grown_up_is_not_gated(gql: GraphQLClient) -> None:
