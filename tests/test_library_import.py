@@ -14,6 +14,7 @@ import pytest
 
 from reelgraph.config import Settings
 from reelgraph.errors import UserErrors
+from reelgraph.jobs.registry import JobContext, registered_jobs
 from reelgraph.library_files.errors import FileProblem, LibraryFileError
 from reelgraph.library_files.parse import Source, parse_library
 from reelgraph.services.jobs import QueueSlot
@@ -447,3 +448,10 @@ def test_parsers_refuse_archives_with_too_many_members_and_huge_json_before_buil
     with pytest.raises(LibraryFileError) as refused:
         parse_library(Source.TRAKT, nested)
     assert refused.value.problem is FileProblem.MALFORMED_JSON
+
+
+async def test_running_the_import_job_by_hand_does_nothing(env: Isolated) -> None:
+    summary = await registered_jobs()["import-library"].body(
+        JobContext(env.app.state.services, job_id="by-hand")
+    )
+    assert summary == {"skipped": "no import to run: importLibrary queues this job with its upload"}

@@ -18,7 +18,9 @@ async def import_library(ctx: JobContext) -> JobSummary:
     ratings, watches, watchlist and reviews one batch per transaction, with progress on the
     import (importJob). Its last failed attempt marks the import FAILED.
     """
-    import_id = int(ctx.params["import_id"])
+    import_id = ctx.params.get("import_id")
+    if not isinstance(import_id, int):  # run by hand (runJob): there is no upload to import
+        return {"skipped": "no import to run: importLibrary queues this job with its upload"}
     imports = ctx.services.library_import
     try:
         return await imports.run(import_id)
