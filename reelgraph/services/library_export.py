@@ -43,6 +43,7 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from reelgraph.errors import ApiError, Unauthenticated
@@ -58,7 +59,6 @@ from reelgraph.library_files.letterboxd_export import (
 from reelgraph.loaders.catalog_reader import ENGLISH, CatalogReader
 from reelgraph.persistence import library_export as repo
 from reelgraph.persistence.library_export import UserData
-from reelgraph.persistence.models import MovieRow
 from reelgraph.services.downloads import DownloadService, Link
 from reelgraph.tmdb_payloads import imdb_id_of
 
@@ -92,7 +92,7 @@ def _year(release_date: object) -> int | None:
     return int(text[:4]) if len(text) >= 4 and text[:4].isdigit() else None
 
 
-def _film_from_mirror(tmdb_id: int, row: MovieRow | None) -> Film:
+def _film_from_mirror(tmdb_id: int, row: Row[Any] | None) -> Film:
     if row is None:  # a favourite movie never mirrored, and the catalog unreachable
         return Film(tmdb_id=tmdb_id, name="", year=None, imdb_id=None)
     year = row.release_date.year if row.release_date else None
@@ -144,7 +144,7 @@ class LibraryExportService:
         )
         return self._downloads.link(row.id, user_id, row.expires_at)
 
-    async def _films(self, movie_ids: list[int], mirrored: dict[int, MovieRow]) -> dict[int, Film]:
+    async def _films(self, movie_ids: list[int], mirrored: dict[int, Row[Any]]) -> dict[int, Film]:
         """Each movie named as the catalog names it in English; the database's copy when the
         catalog cannot answer (upstream down, or this operation's upstream budget spent)."""
         limit = asyncio.Semaphore(_LOOKUPS_AT_ONCE)
