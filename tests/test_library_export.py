@@ -421,3 +421,72 @@ def test_escaped_cells_never_start_a_formula_and_read_back_exactly(value: str) -
     escaped = escape_cell(value)
     assert not escaped.startswith(FORMULA_TRIGGERS)
     assert unescape_cell(escaped) == value
+
+
+IMPORT = """
+mutation Import($file: Upload!, $source: LibrarySource!) {
+  importLibrary(file: $file, source: $source) { job { status matched unmatched { row title reason } } errors { code } }
+}
+"""
+LIBRARY = """
+{ viewer {
+    ratings(first: 100) { nodes { value movie { tmdbId } } }
+    watchHistory(first: 100) { nodes { watchedAt movie { tmdbId } } }
+    seen: interactions(kind: SEEN, first: 100) { nodes { movie { tmdbId } } }
+    watchlist: interactions(kind: WATCH_LATER, first: 100) { nodes { createdAt movie { tmdbId } } }
+    reviews(first: 100) { nodes { body rating movie { tmdbId } } }
+} }
+"""
+
+
+async def library_of(gql: GraphQLClient, user: Member) -> dict[str, Any]:
+    """What the viewer sees of their library, by movie (watches and dates by UTC day: the
+    Letterboxd format keeps days)."""
+    body = await gql(LIBRARY, token=user.token)
+    assert "errors" not in body, body
+    viewer = body["data"]["viewer"]
+
+    def day(moment: str) -> str:
+        return datetime.fromisoformat(moment).astimezone(UTC).date().isoformat()
+
+    return {
+        "ratings": {node["movie"]["tmdbId"]: node["value"] for node in viewer["ratings"]["nodes"]},
+        "watches": sorted(
+            (node["movie"]["tmdbId"], day(node["watchedAt"])) for node in viewer["watchHistory"]["nodes"]
+        ),
+        "seen": sorted(node["movie"]["tmdbId"] for node in viewer["seen"]["nodes"]),
+        "watchlist": {
+            node["movie"]["tmdbId"]: day(node["createdAt"]) for node in viewer["watchlist"]["nodes"]
+        },
+        "reviews": {
+            node["movie"]["tmdbId"]: (node["body"], node["rating"]) for node in viewer["reviews"]["nodes"]
+        },
+    }
+
+
+async def test_a_letterboxd_export_imported_into_a_new_account_reproduces_the_library(
+    gql: GraphQLClient, client: httpx.AsyncClient, app: Starlette
+) -> None:
+    original = await member(gql)
+    await a_library(gql, app, original)
+    await set_kind(gql, original, 680, "WATCH_LATER")  # Pulp Fiction
+    exported = await download(client, original, await export(gql, original, "LETTERBOXD"))
+
+    newcomer = await member(gql, name="Newcomer")
+    operations = {"query": IMPORT, "variables": {"file": None, "source": "LETTERBOXD"}}
+    response = await client.post(
+        "/graphql",
+        data={"operations": json.dumps(operations), "map": json.dumps({"0": ["variables.file"]})},
+        files={"0": ("letterboxd.zip", exported.content, "application/zip")},
+        headers={**bearer(newcomer.token), "apollo-require-preflight": "true"},
+    )
+    body = response.json()
+    assert "errors" not in body, body
+    job = body["data"]["importLibrary"]["job"]
+    assert job["status"] == "SUCCEEDED" and job["unmatched"] == [], job  # jobs run eagerly in tests
+
+    before, after = await library_of(gql, original), await library_of(gql, newcomer)
+    assert before["ratings"] == {MATRIX: 4.5, RELOADED: 3.0, AMELIE: 5.0}
+    assert before["watches"] == [(AMELIE, "2019-12-24"), (MATRIX, "2020-01-02"), (MATRIX, "2021-05-01")]
+    assert set(before["watchlist"]) == {INCEPTION, 680}
+    assert after == before
