@@ -8,7 +8,7 @@ say nothing about age ("NR", "UR", an empty string, a ban) are unknown: ``age_of
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 DEFAULT_REGION = "US"
@@ -167,3 +167,22 @@ def strictest_age(release_dates: Mapping[str, object] | None, region: str) -> in
 def years_between(born: date, today: date) -> int:
     """Completed years of age on ``today``."""
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def discover_bounds(levels: Sequence[Mapping[str, object]], region: str, age: int) -> tuple[str, str] | None:
+    """The (``certification.gte``, ``certification.lte``) pair of TMDb's discover that selects
+    exactly the levels of ``region`` a viewer of ``age`` may watch, by TMDb's ``order`` of the
+    region's ``levels`` (its /certification/movie/list entries); None when no range does (levels
+    sharing an order across the age line, or nothing admitted)."""
+    order: dict[str, int] = {}
+    for level in levels:
+        name, position = level.get("certification"), level.get("order")
+        if isinstance(name, str) and isinstance(position, int):
+            order[name] = position
+    admitted_here = [c for c in order if (minimum := age_of(region, c)) is not None and minimum <= age]
+    if not admitted_here:
+        return None
+    low = min(admitted_here, key=lambda c: order[c])
+    high = max(admitted_here, key=lambda c: order[c])
+    inside = {c for c, position in order.items() if order[low] <= position <= order[high]}
+    return (low, high) if inside == set(admitted_here) else None

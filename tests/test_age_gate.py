@@ -5,20 +5,21 @@ are not gated, and pay no upstream call for it."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from reelgraph.certifications import age_of
+from reelgraph.certifications import age_of, discover_bounds
 from reelgraph.config import Settings
 from reelgraph.integrations.mock_upstream import create_tmdb_app
 from reelgraph.integrations.mock_upstream.release_dates import certification_of
 from tests.catalog_fixtures import catalog, isolated_app
 from tests.helpers import GraphQLClient, error_codes, register
 from tests.library_fixtures import SET
-from tests.test_certifications import FIGHT_CLUB, CapturedReleaseDates
+from tests.test_certifications import FIGHT_CLUB, SAMPLES, CapturedReleaseDates
 
 DEADPOOL = 293660  # offline: US R, third in trending
 WHIPLASH = 244786  # offline: India's A (adults only)
@@ -204,3 +205,15 @@ def test_born_gives_the_age_asked() -> None:
     today = datetime.now(UTC).date()
     birth = date.fromisoformat(born(15))
     assert today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day)) == 15
+
+
+def test_discover_bounds_select_exactly_what_an_age_admits() -> None:
+    systems = json.loads((SAMPLES / "certification-movie-list.json").read_text(encoding="utf-8"))[
+        "certifications"
+    ]
+    assert discover_bounds(systems["US"], "US", 15) == ("G", "PG-13")  # not NR, TMDb's order 0
+    assert discover_bounds(systems["US"], "US", 17) == ("G", "R")
+    assert discover_bounds(systems["FR"], "FR", 16) == ("TP", "16")
+    # Spain files 12 and 16 at the same order: no range admits 12 without 16, so each movie is checked.
+    assert discover_bounds(systems["ES"], "ES", 12) is None
+    assert discover_bounds(systems["DE"], "DE", 5) == ("0", "0")

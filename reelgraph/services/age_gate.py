@@ -6,8 +6,9 @@ chat) leaves out adult titles and movies certified above their age in their regi
 profile's region when reelgraph knows its system, else the US; see reelgraph.certifications). A
 movie with no certification in that region is judged by its strictest certification elsewhere; a
 movie no certification says anything about is left out (a minor sees only what a rating admits).
-Discover asks TMDb for the admitted certifications directly (no per-movie call), so it shows the
-movies certified in the region. Anonymous viewers, adults and viewers without a date of birth
+Discover asks TMDb for the admitted certifications directly (certification_country with a
+certification.gte/.lte range by TMDb's order: no per-movie call), so it shows the movies
+certified in the region; where no range says it exactly, each movie is checked as elsewhere. Anonymous viewers, adults and viewers without a date of birth
 are not gated, and pay nothing for it: no release dates are read for them.
 """
 
@@ -17,8 +18,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from reelgraph import certifications
-from reelgraph.errors import Forbidden
+from reelgraph.errors import Forbidden, UpstreamUnavailableError
+from reelgraph.integrations.call_budget import UpstreamBudgetExceeded
 from reelgraph.loaders import RequestLoaders
+from reelgraph.loaders.catalog_reader import CatalogReader
 from reelgraph.services.catalog import ListSource
 from reelgraph.services.movie_lists import Item
 
@@ -49,13 +52,23 @@ class AgeGate:
             for item in items
         ]
 
-    def restrict(self, source: ListSource) -> ListSource:
-        """A discover source that asks TMDb for the admitted certifications only."""
+    def restrict(self, source: ListSource, bounds: tuple[str, str]) -> ListSource:
+        """A discover source that asks TMDb for the admitted certifications only (a range by
+        TMDb's order: its `certification.gte` and `.lte`, with `certification_country`)."""
         params = dict(source.args[0])
         params["certification_country"] = self.region
-        params["certification"] = "|".join(certifications.admitted(self.region, self.age))
+        params["certification.gte"], params["certification.lte"] = bounds
         params["include_adult"] = "false"
         return ListSource(source.kind, (tuple(sorted(params.items())),))
+
+    async def discover_bounds(self, reader: CatalogReader) -> tuple[str, str] | None:
+        """The certification range TMDb's discover can filter by for this viewer; None when it
+        cannot say exactly (then each movie is checked) or the systems cannot be read."""
+        try:
+            systems = await reader.certification_systems()
+        except (UpstreamUnavailableError, UpstreamBudgetExceeded):
+            return None
+        return certifications.discover_bounds(systems.get(self.region, []), self.region, self.age)
 
 
 async def gate_of(loaders: RequestLoaders) -> AgeGate | None:

@@ -158,8 +158,9 @@ class BrowseService:
             return _empty_page(after)
         gate = await age_gate.gate_of(loaders)
         age_gate.refuse_adult(gate, spec.include_adult)
-        if gate is not None:  # TMDb filters by certification: no release dates read per movie
-            source = gate.restrict(source)
+        bounds = await gate.discover_bounds(self._catalog.reader) if gate is not None else None
+        if gate is not None and bounds is not None:  # TMDb filters: no release dates read per movie
+            source = gate.restrict(source, bounds)
 
         async def scores_of(items: list[Item]) -> list[dict[str, Any]]:
             details = await loaders.movie.load_many([(int(item["id"]), language) for item in items])
@@ -188,7 +189,7 @@ class BrowseService:
             keep,
             bound,
             spec.include_adult,
-            gate is None,
+            bounds is None,
         )
 
     async def genre_movies(
