@@ -94,8 +94,8 @@ class ThemeText:
     def of_details(cls, details: Mapping[str, Any]) -> ThemeText:
         """From TMDb movie details (``keywords`` appended)."""
         keywords = (details.get("keywords") or {}).get("keywords") or []
-        names = [str(k.get("name", "")) for k in keywords if isinstance(k, Mapping)]
-        return cls.of(names, str(details.get("tagline") or ""), str(details.get("overview") or ""))
+        names = tuple(str(k.get("name", "")) for k in keywords if isinstance(k, Mapping))
+        return _theme_text(names, str(details.get("tagline") or ""), str(details.get("overview") or ""))
 
     @classmethod
     def of(cls, keyword_names: Iterable[str], tagline: str, overview: str) -> ThemeText:
@@ -105,6 +105,12 @@ class ThemeText:
             keyword_phrases=phrases,
             passages=tuple(p for p in (terms(tagline), terms(overview)) if p),
         )
+
+
+@lru_cache(maxsize=8192)
+def _theme_text(keyword_names: tuple[str, ...], tagline: str, overview: str) -> ThemeText:
+    # the chat checks the same movies turn after turn: their text is stemmed once
+    return ThemeText.of(keyword_names, tagline, overview)
 
 
 def matches_terms(text: ThemeText, wanted: Terms) -> bool:

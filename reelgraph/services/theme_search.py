@@ -15,7 +15,7 @@ import asyncio
 import math
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -29,6 +29,7 @@ from reelgraph.services.recommendations import candidate_filter
 KEYWORD_WEIGHT = 2.0
 # Relevance first; popularity only orders movies about equally relevant (0.6 of a full match).
 POPULARITY_WEIGHT = 1.5
+MAX_CACHED_THEMES = 2048
 
 
 def _identity(tokens: Sequence[str]) -> Sequence[str]:
@@ -46,6 +47,7 @@ class ThemeIndex:
     keyword_postings: sp.csc_matrix
     text_postings: sp.csc_matrix
     popularity: np.ndarray  # log popularity scaled to 0..1
+    _scores: dict[str, dict[int, float]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def build(cls, catalog: OfflineCatalog) -> ThemeIndex:
@@ -84,14 +86,37 @@ class ThemeIndex:
                 parts.append(postings.indices[postings.indptr[column] : postings.indptr[column + 1]])
         return np.unique(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int32)
 
-    def _matching_rows(self, wanted: Terms) -> set[int]:
+    def _matching_rows(self, wanted: Terms) -> list[int]:
         postings = sorted((self._rows_with(t) for t in set(wanted)), key=len)
         candidates = postings[0]
         for rows in postings[1:]:
             if not len(candidates):
                 break
             candidates = np.intersect1d(candidates, rows, assume_unique=True)
-        return {r for r in candidates.tolist() if matches_terms(self.texts[r], wanted)}
+        return [r for r in candidates.tolist() if matches_terms(self.texts[r], wanted)]
+
+    def theme_scores(self, keyword: str) -> dict[int, float]:
+        """Row -> score of every movie matching ``keyword``, whatever the filters (memoised: the
+        index never changes and themes repeat)."""
+        cached = self._scores.get(keyword)
+        if cached is not None:
+            return cached
+        forms = expansions(keyword)
+        rows = sorted({r for wanted in forms for r in self._matching_rows(wanted)})
+        scores: dict[int, float] = {}
+        if rows:
+            query = [t for wanted in forms for t in wanted]
+            relevance = KEYWORD_WEIGHT * _cosines(self.keyword_vectors, self.keyword_matrix, rows, query)
+            relevance += _cosines(self.text_vectors, self.text_matrix, rows, query)
+            top = float(relevance.max(initial=0.0)) or 1.0
+            for row, value in zip(rows, relevance.tolist(), strict=True):
+                scores[row] = math.sqrt(max(value, 0.0) / top) + POPULARITY_WEIGHT * float(
+                    self.popularity[row]
+                )
+        if len(self._scores) >= MAX_CACHED_THEMES:
+            self._scores.clear()
+        self._scores[keyword] = scores
+        return scores
 
     def search(
         self,
@@ -99,39 +124,40 @@ class ThemeIndex:
         keep: Callable[[int], bool] = lambda _: True,
         limit: int = 30,
     ) -> list[int]:
-        """Ids of the movies matching any of ``keywords`` that ``keep`` accepts, best first."""
+        """Ids of the movies matching any of ``keywords`` that ``keep`` accepts, best first; a
+        movie about several of the themes adds their scores."""
         scores: dict[int, float] = {}
         for keyword in keywords:
-            forms = expansions(keyword)
-            rows: set[int] = set()
-            for wanted in forms:
-                rows |= self._matching_rows(wanted)
-            rows = {r for r in rows if keep(int(self.ids[r]))}
-            if not rows:
-                continue
-            query = [t for wanted in forms for t in wanted]
-            ordered = sorted(rows)
-            relevance = KEYWORD_WEIGHT * _cosines(self.keyword_vectors, self.keyword_matrix, ordered, query)
-            relevance += _cosines(self.text_vectors, self.text_matrix, ordered, query)
-            top = float(relevance.max(initial=0.0)) or 1.0
-            for row, value in zip(ordered, relevance.tolist(), strict=True):
-                # every theme matched adds its score: a movie about two of them comes first
-                scores[row] = (
-                    scores.get(row, 0.0)
-                    + math.sqrt(value / top)
-                    + POPULARITY_WEIGHT * float(self.popularity[row])
-                )
-        best = sorted(scores, key=lambda r: (-scores[r], int(self.ids[r])))[:limit]
-        return [int(self.ids[r]) for r in best]
+            for row, score in self.theme_scores(keyword).items():
+                scores[row] = scores.get(row, 0.0) + score
+        ranked = sorted(scores, key=lambda r: (-scores[r], int(self.ids[r])))
+        best: list[int] = []
+        for row in ranked:
+            movie_id = int(self.ids[row])
+            if keep(movie_id):
+                best.append(movie_id)
+                if len(best) >= limit:
+                    break
+        return best
 
 
 def _cosines(
     vectors: TfidfVectorizer, matrix: sp.csr_matrix, rows: list[int], query: list[str]
 ) -> np.ndarray:
-    vector = vectors.transform([query])
-    if vector.nnz == 0:
+    """Cosine of each row with the query (TF-IDF weighted as the rows, sublinear tf), computed
+    from the fitted idf directly: a vectorizer's transform costs more than the product."""
+    counts: dict[int, int] = {}
+    for term in query:
+        column = vectors.vocabulary_.get(term)
+        if column is not None:
+            counts[column] = counts.get(column, 0) + 1
+    if not counts:
         return np.zeros(len(rows), dtype=np.float32)
-    return np.asarray((matrix[rows] @ vector.T).todense(), dtype=np.float32).ravel()
+    columns = np.fromiter(counts, dtype=np.int64)
+    weights = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float32))) * vectors.idf_[columns]
+    weights /= float(np.linalg.norm(weights)) or 1.0
+    block = matrix[rows][:, columns]
+    return np.asarray(block @ weights.astype(np.float32), dtype=np.float32).ravel()
 
 
 class ThemeSearch:
