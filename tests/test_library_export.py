@@ -283,6 +283,7 @@ async def test_the_json_export_holds_every_part(
         "watchHistory",
         "chatSessions",
         "signIns",
+        "imports",
     }
     assert (document["format"], document["version"]) == ("reelgraph-library", 1)
     profile_part = document["profile"]
@@ -332,6 +333,7 @@ async def test_the_json_export_holds_every_part(
     assert session["filters"] and [message["role"] for message in session["messages"]][:1] == ["user"]
     assert session["messages"][0]["content"] == "90s sci-fi with Keanu Reeves"
     assert [sign_in["revokedAt"] for sign_in in document["signIns"]] == [None]
+    assert document["imports"] == []  # see the round trip below for one
 
 
 async def library_counts(app: Starlette, user: Member) -> dict[str, int]:
@@ -490,3 +492,13 @@ async def test_a_letterboxd_export_imported_into_a_new_account_reproduces_the_li
     assert before["watches"] == [(AMELIE, "2019-12-24"), (MATRIX, "2020-01-02"), (MATRIX, "2021-05-01")]
     assert set(before["watchlist"]) == {INCEPTION, 680}
     assert after == before
+
+    # The newcomer's own export tells of the import (never the uploaded file itself).
+    document = json.loads((await download(client, newcomer, await export(gql, newcomer, "JSON"))).content)
+    [record] = document["imports"]
+    assert (record["source"], record["status"], record["filename"]) == (
+        "LETTERBOXD",
+        "SUCCEEDED",
+        "letterboxd.zip",
+    )
+    assert record["matched"] == record["total"] > 0 and "content" not in record

@@ -18,6 +18,7 @@ from reelgraph.persistence.models import (
     ChatMessageRow,
     ChatSessionRow,
     InteractionRow,
+    LibraryImportRow,
     LoginSessionRow,
     MovieRow,
     PreferenceRow,
@@ -48,6 +49,7 @@ class UserData:
     chat_sessions: Rows
     chat_messages: dict[str, Rows]  # by chat session id, oldest first
     login_sessions: Rows
+    imports: Rows  # oldest first, without the uploaded files
 
 
 async def _rows(session: AsyncSession, model: Any, user_id: int, *order: Any) -> Rows:
@@ -98,7 +100,15 @@ async def user_data(session: AsyncSession, user_id: int) -> UserData | None:
         chat_sessions=chats,
         chat_messages=messages,
         login_sessions=await _rows(session, LoginSessionRow, user_id, LoginSessionRow.created_at),
+        imports=await _imports(session, user_id),
     )
+
+
+async def _imports(session: AsyncSession, user_id: int) -> Rows:
+    # Everything but the upload itself (kept only until its job has read it).
+    columns = [column for column in LibraryImportRow.__table__.columns if column.name != "content"]
+    query = select(*columns).where(LibraryImportRow.owner_id == user_id).order_by(LibraryImportRow.id)
+    return list(await session.execute(query))
 
 
 async def mirrored_movies(session: AsyncSession, tmdb_ids: Sequence[int]) -> dict[int, Row[Any]]:

@@ -32,6 +32,8 @@ JSON, ``reelgraph-library`` version 1 (UTF-8; times ISO 8601 in UTC; a ``movie``
 - ``watchHistory``: ``{movie, watchedAt}``, oldest first
 - ``chatSessions``: ``{id, createdAt, updatedAt, filters, messages: [{role, content, createdAt}]}``
 - ``signIns``: ``{createdAt, revokedAt}`` of the login sessions (never a token)
+- ``imports``: ``{source, status, dryRun, filename, total, processed, matched, skipped,
+  unmatchedCount, unmatched, error, createdAt, finishedAt}`` of the viewer's library imports
 """
 
 from __future__ import annotations
@@ -311,6 +313,24 @@ def library_document(data: UserData, films: dict[int, Film], now: datetime) -> d
         "signIns": [
             {"createdAt": _time(login.created_at), "revokedAt": _time(login.revoked_at)}
             for login in data.login_sessions
+        ],
+        "imports": [
+            {
+                "source": item.source,
+                "status": item.status,
+                "dryRun": item.dry_run,
+                "filename": item.filename,
+                "total": item.total,
+                "processed": item.processed,
+                "matched": item.matched,
+                "skipped": item.skipped,
+                "unmatchedCount": item.unmatched_count,
+                "unmatched": item.unmatched,
+                "error": item.error,
+                "createdAt": _time(item.created_at),
+                "finishedAt": _time(item.finished_at),
+            }
+            for item in data.imports
         ],
     }
 
