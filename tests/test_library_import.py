@@ -17,6 +17,8 @@ from reelgraph.errors import UserErrors
 from reelgraph.jobs.registry import JobContext, registered_jobs
 from reelgraph.library_files.errors import FileProblem, LibraryFileError
 from reelgraph.library_files.parse import Source, parse_library
+from reelgraph.persistence import imports as imports_repo
+from reelgraph.services import library_import
 from reelgraph.services.jobs import QueueSlot
 from reelgraph.services.library_import import LibraryImportService
 from tests import library_import_files as files
@@ -455,3 +457,42 @@ async def test_running_the_import_job_by_hand_does_nothing(env: Isolated) -> Non
         JobContext(env.app.state.services, job_id="by-hand")
     )
     assert summary == {"skipped": "no import to run: importLibrary queues this job with its upload"}
+
+
+async def test_a_failed_batch_is_rolled_back_whole_and_the_retry_ends_as_one_clean_import(
+    env: Isolated, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = (await register(env.gql))["accessToken"]
+    monkeypatch.setattr(library_import, "BATCH_ENTRIES", 4)
+    real_apply, calls, progress, left = library_import.apply_batch, [], [], []
+
+    async def apply_then_fail_once(*args: Any, **kwargs: Any) -> Any:
+        if len(calls) == 2:  # the retry's first batch: what the failed attempt left behind
+            left.append(await imports_repo.library_state(args[0], args[1], [AMELIE, CROUCHING_TIGER]))
+        changes = await real_apply(*args, **kwargs)  # written in the transaction, then it fails
+        calls.append(changes)
+        if len(calls) == 2:
+            raise RuntimeError("the database went away")
+        return changes
+
+    real_progress = imports_repo.record_progress
+
+    async def spy(*args: Any, **kwargs: Any) -> None:
+        progress.append(kwargs["processed"])
+        await real_progress(*args, **kwargs)
+
+    monkeypatch.setattr(library_import, "apply_batch", apply_then_fail_once)
+    monkeypatch.setattr(imports_repo, "record_progress", spy)
+    job = await imported(env, token, "LETTERBOXD", files.letterboxd_export(), "export.zip")
+    assert (job["processed"], job["matched"]) == (13, 11)
+    # The first attempt recorded its first batch, then failed; the retry went through, per batch.
+    assert progress == [4, 4, 8, 12, 13]
+    # The failed batch (a duplicate rating and the diary's watches) left nothing; the first stayed.
+    assert {m: r.value for m, r in left[0].ratings.items()} == {AMELIE: 4.5, CROUCHING_TIGER: 5.0}
+    assert left[0].watches == {}
+    viewer = await library(env, token)
+    assert by_movie(viewer["ratings"], "value") == {AMELIE: 4.5, CROUCHING_TIGER: 5.0}
+    assert viewer["watchHistory"]["totalCount"] == 3  # no watch twice, none lost
+    assert set(by_movie(viewer["seen"])) == {AMELIE, CROUCHING_TIGER, DAS_BOOT, CITY_OF_GOD}
+    assert set(by_movie(viewer["watchlist"])) == {SPIRITED_AWAY}
+    assert viewer["reviews"]["totalCount"] == 1
