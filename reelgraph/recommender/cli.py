@@ -20,7 +20,17 @@ TRAIN_BATCH_ROWS = 20_000
 # numpy/scipy/scikit-learn imports; a test checks they match evaluation.DEFAULT_*. For the same
 # reason every command imports what it runs inside its function: `reelgraph --help` stays fast.
 DEFAULT_SEEDS = "42,43,44,45,46"
-METHODS = ("HYBRID", "CONTENT", "COLLABORATIVE", "POPULAR", "MostPop", "RecencyPop", "ItemKNN", "EASE500")
+METHODS = (
+    "HYBRID",
+    "CONTENT",
+    "COLLABORATIVE",
+    "POPULAR",
+    "HYBRID_MMR",
+    "MostPop",
+    "RecencyPop",
+    "ItemKNN",
+    "EASE500",
+)
 PROTOCOLS = ("random", "temporal", "both")
 
 
@@ -34,9 +44,14 @@ def _names(raw: str) -> list[str]:
 
 def _method_names(raw: str) -> list[str]:
     # Lazy: numpy & co. only when the command runs (see DEFAULT_SEEDS).
-    from reelgraph.recommender.evaluation import BASELINE_METHODS, NEXT_METHODS, STRATEGY_METHODS
+    from reelgraph.recommender.evaluation import (
+        BASELINE_METHODS,
+        DIVERSE_METHOD,
+        NEXT_METHODS,
+        STRATEGY_METHODS,
+    )
 
-    known = {m.upper(): m for m in (*STRATEGY_METHODS, *BASELINE_METHODS, *NEXT_METHODS)}
+    known = {m.upper(): m for m in (*STRATEGY_METHODS, DIVERSE_METHOD, *BASELINE_METHODS, *NEXT_METHODS)}
     out = []
     for name in _names(raw):
         if name.upper() not in known:

@@ -2,9 +2,11 @@
 
 Without it a viewer who loves one franchise gets ten near-copies (every other Lord of the Rings,
 then the Hobbits). MMR (Carbonell & Goldstein 1998) picks the list greedily: each next movie is the
-candidate with the best ``score - weight * (largest similarity to a movie already picked)``. The
-similarity is the content cosine (genres, keywords, people, era...), where sequels and remakes are
-close. Scores are in the blend's z units, so ``weight`` says how many z units a perfect copy costs.
+candidate with the best ``score - weight * spread * (largest similarity to a movie already
+picked)``, ``spread`` being the candidates' score range (best minus worst of the pool), so the
+weight means the same for a cold viewer's narrow scores and a warm viewer's heavy-tailed ones: a
+perfect copy costs ``weight`` of the pool's range. The similarity is the content cosine (genres,
+keywords, people, era...), where sequels and remakes are close.
 
 Every value a picked movie had only shrinks as the list grows (its largest similarity to the picked
 set can only grow), so the values of the picked movies are non-increasing: they are the list's
@@ -49,12 +51,14 @@ def mmr(scores: np.ndarray, similarity: np.ndarray, k: int, weight: float) -> tu
         order = np.argsort(-scores, kind="stable")[:k]
         return order, scores[order].astype(np.float32)
     values = np.asarray(scores, dtype=np.float32).copy()
+    finite = values[np.isfinite(values)]
+    cost = np.float32(weight * (float(finite.max() - finite.min()) if len(finite) else 0.0))
     closest = np.zeros(n, dtype=np.float32)  # largest similarity to the picked set
     picked = np.zeros(n, dtype=bool)
     order = np.empty(k, dtype=np.int64)
     out = np.empty(k, dtype=np.float32)
     for step in range(k):
-        value = np.where(picked, -np.inf, values - weight * closest)
+        value = np.where(picked, -np.inf, values - cost * closest)
         best = int(np.argmax(value))  # first of equals: ties keep the relevance order
         order[step], out[step] = best, value[best]
         picked[best] = True

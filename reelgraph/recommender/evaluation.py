@@ -61,6 +61,7 @@ import scipy.sparse as sp
 from reelgraph.integrations.offline_catalog import OfflineCatalog
 from reelgraph.recommender.collaborative import EASE, ItemKNN, MostPop
 from reelgraph.recommender.content import ContentModel
+from reelgraph.recommender.diversity import DIVERSITY_WEIGHT, intra_list_similarity, rerank_scores
 from reelgraph.recommender.hybrid import DEFAULT_CONFIG, HybridConfig, Strategy, component_rows, standardize
 from reelgraph.recommender.metrics import METRICS, ranking_metrics, summarise, top_columns
 from reelgraph.recommender.model import RecommenderModel
@@ -87,7 +88,9 @@ BASELINE_METHODS = ("MostPop", "RecencyPop", "ItemKNN", "EASE500")
 # Measured beside the served strategies: the transition component alone and added to HYBRID.
 NEXT_METHODS = ("NEXT", "HYBRID_NEXT")
 NEXT_WEIGHT = 0.5  # z-score weight of the transition component in HYBRID_NEXT
-DEFAULT_METHODS = (*STRATEGY_METHODS, *BASELINE_METHODS)
+# HYBRID_MMR: HYBRID re-ranked for diversity, as served (recommend's MMR, diversity.DIVERSITY_WEIGHT).
+DIVERSE_METHOD = "HYBRID_MMR"
+DEFAULT_METHODS = (*STRATEGY_METHODS, DIVERSE_METHOD, *BASELINE_METHODS)
 COLD_METHODS = ("HYBRID", "COLLABORATIVE", "CONTENT", "MostPop", "RecencyPop")
 PROTOCOLS = ("random", "temporal", "both")
 # RecencyPop's half-life when the configuration has none (the one chosen for HYBRID otherwise).
@@ -160,6 +163,13 @@ class Scorer:
                 if hybrid is None:
                     hybrid = self.scores(["HYBRID"])["HYBRID"]
                 out["HYBRID_NEXT"] = hybrid + self.next_weight * z_next
+        if DIVERSE_METHOD in methods:
+            hybrid = out.get("HYBRID")
+            if hybrid is None:
+                hybrid = self.scores(["HYBRID"])["HYBRID"]
+            out[DIVERSE_METHOD] = rerank_scores(
+                hybrid, self.content.matrix, fold.inputs, 10, DIVERSITY_WEIGHT
+            )
         recency_half_life = self.config.popularity_half_life_days or RECENCY_POP_HALF_LIFE_DAYS
         baselines: dict[str, Callable[[], np.ndarray]] = {
             "MostPop": lambda: MostPop().fit(fold.train).scores(binary),
@@ -178,12 +188,15 @@ class Scorer:
 
 
 def _evaluate_fold(
-    scores: Mapping[str, np.ndarray], fold: Fold
+    scores: Mapping[str, np.ndarray], fold: Fold, item_vectors: sp.csr_matrix | None = None
 ) -> dict[str, tuple[dict[str, np.ndarray], np.ndarray]]:
     result = {}
     for method, matrix in scores.items():
         top = top_columns(matrix, fold.inputs)
-        result[method] = (ranking_metrics(top, fold.relevant, fold.n_relevant), fold.item_ids[top[:, :10]])
+        metrics = ranking_metrics(top, fold.relevant, fold.n_relevant)
+        if item_vectors is not None:  # diversity: mean pairwise content cosine of each top 10
+            metrics["ILS@10"] = intra_list_similarity(item_vectors, top[:, :10])
+        result[method] = (metrics, fold.item_ids[top[:, :10]])
     return result
 
 
@@ -227,6 +240,9 @@ class EvaluationReport:
             for method in methods:
                 cells = []
                 for metric in METRICS:
+                    if metric not in self.results[scenario][method][0]:  # ILS@10: random protocol only
+                        cells.append("-")
+                        continue
                     mean, sd = self.mean_sd(scenario, method, metric)
                     cells.append(f"{mean:.4f} ± {sd:.4f}")
                 users = self.mean_sd(scenario, method, "users")[0]
@@ -267,7 +283,7 @@ def evaluate(
         fold = make_fold(table, train_rows, train_rows, test_rows)
         assert fold is not None
         scorer = Scorer(fold, content, config)
-        evaluated = _evaluate_fold(scorer.scores(methods), fold)
+        evaluated = _evaluate_fold(scorer.scores(methods), fold, scorer.content.matrix)
         for method, (metrics, top_list) in evaluated.items():
             report.add("full", method, summarise([metrics], [top_list], len(fold.item_ids)))
         for name, seconds in scorer.timings.items():

@@ -10,7 +10,9 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-METRICS = ("P@10", "R@20", "nDCG@10", "MAP@10", "HR@10", "Coverage@10")
+# ILS@10 (intra-list similarity: mean pairwise content cosine of a top 10) comes from the caller,
+# which has the item vectors (evaluation, via diversity.intra_list_similarity).
+METRICS = ("P@10", "R@20", "nDCG@10", "MAP@10", "HR@10", "Coverage@10", "ILS@10")
 LIST_LENGTH = 20
 
 
@@ -46,7 +48,9 @@ def summarise(
 ) -> dict[str, float]:
     """Mean of each metric over all users of ``per_user``, coverage of ``top_lists``, user count."""
     merged = {
-        m: float(np.concatenate([p[m] for p in per_user]).mean()) for m in METRICS if m != "Coverage@10"
+        m: float(np.concatenate([p[m] for p in per_user]).mean())
+        for m in METRICS
+        if m != "Coverage@10" and all(m in p for p in per_user)
     }
     merged["Coverage@10"] = len(np.unique(np.concatenate([lst.ravel() for lst in top_lists]))) / n_items
     merged["users"] = float(sum(len(p["HR@10"]) for p in per_user))
