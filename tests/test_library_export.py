@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select, update
 from starlette.applications import Starlette
 
+from reelgraph.caching.upstream_data import cache_key
 from reelgraph.library_files.csv_safety import FORMULA_TRIGGERS, escape_cell, unescape_cell
 from reelgraph.persistence.models import (
     ChatSessionRow,
@@ -29,6 +30,7 @@ from tests.library_fixtures import Member, member, rate, rows_of_user, set_kind
 
 MATRIX, RELOADED, INCEPTION, INTERSTELLAR = 603, 604, 27205, 157336
 AMELIE = 194  # a non-ASCII title
+FORREST_GUMP = 13
 
 EXPORT = """
 mutation($format: ExportFormat!) { exportLibrary(format: $format) { url expiresAt errors { code message } } }
@@ -334,6 +336,26 @@ async def test_the_json_export_holds_every_part(
     assert session["messages"][0]["content"] == "90s sci-fi with Keanu Reeves"
     assert [sign_in["revokedAt"] for sign_in in document["signIns"]] == [None]
     assert document["imports"] == []  # see the round trip below for one
+
+
+async def test_uncached_movies_are_named_from_the_database_without_calling_tmdb(
+    gql: GraphQLClient, client: httpx.AsyncClient, app: Starlette
+) -> None:
+    user = await member(gql)
+    await rate(gql, user, FORREST_GUMP, 4.0)
+    fetcher = app.state.services.reader.fetcher
+    key = cache_key("movie", FORREST_GUMP, "en-US")
+    await fetcher.delete(key)  # as if the cached details had long expired
+
+    document = json.loads((await download(client, user, await export(gql, user, "JSON"))).content)
+    assert document["ratings"][0]["movie"] == {
+        "tmdbId": FORREST_GUMP,
+        "imdbId": "tt0109830",
+        "title": "Forrest Gump",
+        "year": 1994,
+    }
+    # Nothing was fetched (a fetch would have cached the details again).
+    assert await fetcher.peek_many([key]) == [None]
 
 
 async def library_counts(app: Starlette, user: Member) -> dict[str, int]:
