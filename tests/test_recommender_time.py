@@ -7,19 +7,24 @@ local users, and random timelines for the protocol.
 from __future__ import annotations
 
 import csv
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
+from sqlalchemy import select, update
 
 from reelgraph.cli import main
 from reelgraph.integrations.offline_catalog import OfflineCatalog
+from reelgraph.persistence.models import InteractionRow, RatingRow, UserRow
 from reelgraph.recommender import evaluation as ev
 from reelgraph.recommender import movielens, splitting
 from reelgraph.recommender.engine import RecommenderEngine
 from reelgraph.recommender.profile import UserProfile
 from reelgraph.recommender.storage import CommunityPrior
 from reelgraph.recommender.time_decay import SECONDS_PER_DAY, decay
+from tests.helpers import GraphQLClient, register
 
 ANIMATION, HORROR = 16, 27
 YEAR = 365 * SECONDS_PER_DAY
@@ -163,3 +168,40 @@ def test_recs_batch_reads_movielens_files_with_timestamps(tmp_path: Path) -> Non
     assert [(r["userId"], r["rank"]) for r in rows] == [(u, str(k)) for u in ("1", "2") for k in (1, 2, 3)]
     rated_by_1 = {str(m) for m in ids[1:13]}
     assert not {r["movieId"] for r in rows if r["userId"] == "1"} & rated_by_1
+
+
+RECS = "query { recommendations(first: 10) { movie { tmdbId } } }"
+RATE = "mutation($m: Int!, $v: Float!) { rateMovie(movieId: $m, value: $v) { errors { code } } }"
+
+
+async def _backdate(app: Any, email: str, movies: list[int], years: int) -> None:
+    """The viewer's ratings (and the SEEN a rating records) of ``movies`` as if ``years`` ago."""
+    moment = datetime.now(UTC) - timedelta(days=365 * years)
+    async with app.state.services.sessions() as session:
+        user_id = (await session.execute(select(UserRow.id).where(UserRow.email == email))).scalar_one()
+        mine = (RatingRow.user_id == user_id, RatingRow.movie_id.in_(movies))
+        await session.execute(update(RatingRow).where(*mine).values(updated_at=moment))
+        seen = (InteractionRow.user_id == user_id, InteractionRow.movie_id.in_(movies))
+        await session.execute(update(InteractionRow).where(*seen).values(created_at=moment))
+        await session.commit()
+
+
+async def test_over_http_the_viewers_recent_ratings_lead(app: Any, gql: GraphQLClient) -> None:
+    catalog = OfflineCatalog.load()
+    animation = _cluster(catalog, ANIMATION, HORROR, 6)
+    horror = _cluster(catalog, HORROR, ANIMATION, 6)
+    lists = []
+    for old in (horror, animation):
+        account = await register(gql)
+        for movie in (*animation, *horror):
+            body = await gql(RATE, {"m": movie, "v": 5.0}, token=account["accessToken"])
+            assert body["data"]["rateMovie"]["errors"] == [], body
+        await _backdate(app, account["user"]["email"], old, years=12)
+        body = await gql(RECS, {}, token=account["accessToken"])
+        top = [r["movie"]["tmdbId"] for r in body["data"]["recommendations"]]
+        primary = [catalog.movie(t).genre_ids[:1] for t in top]  # type: ignore[union-attr]
+        lists.append({g: primary.count((g,)) for g in (ANIMATION, HORROR)})
+    recent_animation, recent_horror = lists
+    # The same ratings: whichever kind was rated recently gains places in the list.
+    assert recent_animation[ANIMATION] > recent_horror[ANIMATION], lists
+    assert recent_horror[HORROR] > recent_animation[HORROR], lists

@@ -34,6 +34,7 @@ from reelgraph.integrations.offline_catalog import OfflineCatalog
 from reelgraph.movie_filter import MovieFilterSpec
 from reelgraph.persistence import library as library_repo
 from reelgraph.persistence import recommendations as repo
+from reelgraph.persistence.activity_times import activity_times_of_user
 from reelgraph.recommender.engine import Preferences, Recommendation, RecommenderEngine, UserProfile
 from reelgraph.recommender.explain import Reason, ReasonKind
 from reelgraph.recommender.model import RecommenderModel
@@ -255,9 +256,11 @@ class RecommendationService:
             ratings = await library_repo.ratings_of_user(session, user_id)
             interactions = await library_repo.interactions_of_user(session, user_id)
             stated = await library_repo.preferences_of(session, user_id)
+            rated_at = await activity_times_of_user(session, user_id)
         return UserProfile(
             ratings=ratings,
             interactions=interactions,
+            rated_at=rated_at,
             preferences=Preferences(
                 favorite_genres=tuple(stated.get("FAVORITE_GENRE", [])),
                 disliked_genres=tuple(stated.get("DISLIKED_GENRE", [])),
@@ -335,6 +338,7 @@ def precomputed_key(engine: RecommenderEngine, user_id: int, profile: UserProfil
             list(profile.preferences.favorite_movies),
         ],
         "hidden": sorted(hidden),
+        "rated_at": sorted(profile.rated_at.items()),  # recent ratings weigh more (time decay)
     }
     digest = hashlib.sha256(json.dumps(inputs, separators=(",", ":")).encode()).hexdigest()[:32]
     return f"recs:pre:{engine.version}:{user_id}:{digest}"
