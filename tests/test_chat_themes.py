@@ -45,6 +45,10 @@ def about(movie: dict[str, Any], *words: str) -> bool:
     return any(all(any(w.startswith(word) for w in place) for word in words) for place in places)
 
 
+def about_time_travel(movie: dict[str, Any]) -> bool:
+    return about(movie, "time", "travel") or about(movie, "time", "machine") or about(movie, "back", "time")
+
+
 def genre_ids(movie: dict[str, Any]) -> set[int]:
     return {g["tmdbId"] for g in movie["genres"]}
 
@@ -56,7 +60,7 @@ async def test_an_english_theme_is_kept_searched_and_named(gql: GraphQLClient) -
     assert payload["relaxed"] == []
     titles = [m["title"] for m in payload["movies"]]
     assert len(titles) == 10
-    assert all(about(m, "time", "travel") or about(m, "time", "machine") for m in payload["movies"]), titles
+    assert all(about_time_travel(m) for m in payload["movies"]), titles
     assert "about time travel" in payload["reply"]
     assert titles[0] in payload["reply"]
 
@@ -67,7 +71,7 @@ async def test_a_french_theme_stays_french_and_finds_the_english_catalog(gql: Gr
     assert "voyage dans le temps" in payload["reply"] and payload["reply"].startswith("Voici")
     # searched as "time travel" in the English catalog
     assert len(payload["movies"]) == 10
-    assert all(about(m, "time", "travel") or about(m, "time", "machine") for m in payload["movies"])
+    assert all(about_time_travel(m) for m in payload["movies"])
     english = await turn(gql, "movies about time travel")
     assert english["movies"][0]["tmdbId"] in [m["tmdbId"] for m in payload["movies"]]
 
@@ -101,6 +105,14 @@ async def test_a_theme_combines_with_years_and_genres(gql: GraphQLClient) -> Non
     for movie in heists["movies"]:
         assert 2000 <= movie["year"] <= 2009 and COMEDY in genre_ids(movie)
         assert about(movie, "heist") or about(movie, "rob"), movie["title"]
+
+
+async def test_a_theme_in_the_order_asked(gql: GraphQLClient) -> None:
+    payload = await turn(gql, "the newest time travel movies")
+    assert payload["filters"]["keywords"] == ["time travel"]
+    years = [m["year"] for m in payload["movies"]]
+    assert len(years) == 10 and years == sorted(years, reverse=True), years
+    assert all(about_time_travel(m) for m in payload["movies"])
 
 
 async def test_a_theme_refined_over_turns_keeps_the_theme(gql: GraphQLClient) -> None:

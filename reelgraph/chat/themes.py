@@ -87,6 +87,7 @@ class ThemeText:
     """A movie's text as themes are matched against it."""
 
     keywords: frozenset[str]  # the stems of all its keyword names
+    single_keywords: frozenset[str]  # its one-word keyword names, stemmed
     keyword_phrases: frozenset[Terms]  # each keyword name, stemmed
     passages: tuple[Terms, ...]  # tagline, overview
 
@@ -102,6 +103,7 @@ class ThemeText:
         phrases = frozenset(terms(k) for k in keyword_names)
         return cls(
             keywords=frozenset(t for p in phrases for t in p),
+            single_keywords=frozenset(p[0] for p in phrases if len(p) == 1),
             keyword_phrases=phrases,
             passages=tuple(p for p in (terms(tagline), terms(overview)) if p),
         )
@@ -120,7 +122,12 @@ def matches_terms(text: ThemeText, wanted: Terms) -> bool:
     if len(wanted) == 1:
         word = wanted[0]
         return word in text.keywords or any(word in p for p in text.passages)
-    if wanted in text.keyword_phrases or set(wanted) <= text.keywords:
+    # within one keyword name ("time travel"), or each word a keyword of its own ("prison",
+    # "escape"); not words of unrelated keywords ("space travel" and "race against time")
+    if (
+        any(set(wanted) <= set(phrase) for phrase in text.keyword_phrases)
+        or set(wanted) <= text.single_keywords
+    ):
         return True
     return any(_near(p, wanted) for p in text.passages)
 

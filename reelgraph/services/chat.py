@@ -65,6 +65,17 @@ class CatalogSearchResolver:
         hits = await self._movies(title)
         return hits or await _typo_fallback(title, self._movies, lambda hit: (hit[1], hit[3]))
 
+    async def credit_counts(self, person_ids: list[int]) -> dict[int, int]:
+        """Distinct movies in each person's movie credits (their details, cached like all details)."""
+
+        async def one(person_id: int) -> int:
+            details = await self._catalog.reader.person(person_id, self._language) or {}
+            credits = details.get("movie_credits") or {}
+            return len({c.get("id") for c in [*credits.get("cast", []), *credits.get("crew", [])]})
+
+        counts = await asyncio.gather(*(one(i) for i in person_ids), return_exceptions=True)
+        return {i: c for i, c in zip(person_ids, counts, strict=True) if isinstance(c, int)}
+
     async def _people(self, name: str) -> list[PersonHit]:
         page = await self._catalog.page_fetcher(ListSource("search_people", (name,)), self._language)(1)
         return [
@@ -370,7 +381,7 @@ class ChatService:
         """Movies about the themes under the other filters: the catalog's theme index, best match
         first; when it finds few (a live TMDb knows newer movies), TMDb's keywords of the same names."""
         spec = state.to_movie_filter_spec()
-        ids = await ThemeSearch.search(state.keywords, spec, set(state.exclude_ids), CANDIDATES)
+        ids = await ThemeSearch.search(state.keywords, spec, set(state.exclude_ids), CANDIDATES, state.sort)
         found = [m for m in await loaders.movie.load_many([(i, language) for i in ids]) if m]
         if len(found) < MOVIES_PER_TURN:
             spec.keywords = list(dict.fromkeys(p for k in state.keywords for p in search_phrases(k)[:3]))[:20]

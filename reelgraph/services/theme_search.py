@@ -16,13 +16,14 @@ import math
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from reelgraph.chat.themes import Terms, ThemeText, expansions, matches_terms
-from reelgraph.integrations.offline_catalog import OfflineCatalog
+from reelgraph.integrations.offline_catalog import Movie, OfflineCatalog
 from reelgraph.movie_filter import MovieFilterSpec
 from reelgraph.services.recommendations import candidate_filter
 
@@ -30,6 +31,7 @@ KEYWORD_WEIGHT = 2.0
 # Relevance first; popularity only orders movies about equally relevant (0.6 of a full match).
 POPULARITY_WEIGHT = 1.5
 MAX_CACHED_THEMES = 2048
+MIN_VOTES_TO_RANK = 100
 
 
 def _identity(tokens: Sequence[str]) -> Sequence[str]:
@@ -185,12 +187,56 @@ class ThemeSearch:
 
     @classmethod
     async def search(
-        cls, keywords: Sequence[str], spec: MovieFilterSpec, exclude: set[int], limit: int = 30
+        cls,
+        keywords: Sequence[str],
+        spec: MovieFilterSpec,
+        exclude: set[int],
+        limit: int = 30,
+        sort: str | None = None,
     ) -> list[int]:
-        """Ids of the movies about ``keywords`` that keep every filter of ``spec``, best first."""
+        """Ids of the movies about ``keywords`` that keep every filter of ``spec``, best first, or
+        in ``sort`` order (a MovieSort name, judged on the catalog's metadata) among all of them."""
         if not keywords:
             return []
         index = await cls.index()
         # the themes are matched by the index itself; the spec's keywords are TMDb keyword names
         others = candidate_filter(replace(spec, keywords=[]))
-        return index.search(keywords, lambda movie_id: movie_id not in exclude and others(movie_id), limit)
+        found = index.search(
+            keywords,
+            lambda movie_id: movie_id not in exclude and others(movie_id),
+            limit if sort is None else len(index.ids),
+        )
+        return sort_by(found, sort)[:limit] if sort is not None else found
+
+
+def sort_by(movie_ids: list[int], sort: str) -> list[int]:
+    """Theme matches in a requested order ("the newest time travel movies"); relevance order
+    breaks ties, and POPULARITY_DESC keeps the relevance order (it already weighs popularity)."""
+    catalog = OfflineCatalog.load()
+    rank = {movie_id: n for n, movie_id in enumerate(movie_ids)}
+    movies = {m.id: m for m in catalog.movies(movie_ids)}
+    keys: dict[str, Callable[[int], tuple[Any, ...]]] = {
+        "RELEASE_DATE_DESC": lambda i: (-_day(movies[i].release_date), rank[i]),
+        "RELEASE_DATE_ASC": lambda i: (_day(movies[i].release_date) or 99_999_999, rank[i]),
+        "VOTE_AVERAGE_DESC": lambda i: (-_vote(movies[i]), rank[i]),
+        "IMDB_RATING_DESC": lambda i: (-_imdb(movies[i]), rank[i]),
+        "TITLE_ASC": lambda i: (movies[i].title.casefold(), rank[i]),
+    }
+    key = keys.get(sort)
+    if key is None:
+        return movie_ids
+    return sorted((i for i in movie_ids if i in movies), key=key)
+
+
+def _vote(movie: Movie) -> float:
+    # ten out of ten from three voters is not "best rated"
+    return movie.vote_average if movie.vote_count >= MIN_VOTES_TO_RANK else 0.0
+
+
+def _imdb(movie: Movie) -> float:
+    return (movie.imdb.rating or 0.0) if movie.imdb is not None else 0.0
+
+
+def _day(release_date: str) -> int:
+    digits = release_date.replace("-", "")
+    return int(digits) if digits.isdigit() else 0
