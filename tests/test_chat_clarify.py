@@ -4,7 +4,8 @@ given, and asks instead of guessing (issue 19):
 - SIMILAR and refinements keep the runtime limit, people, years and genres in force until the user
   drops them ("start over");
 - people are found through the catalog's search however they are typed (typos, missing accents, a
-  surname alone) and, when several are asked for, every movie credits all of them;
+  surname alone: the bearer with a body of work, a director first) and, when several are asked
+  for, every movie credits all of them;
 - "the second one" with nothing visible, "without him" with nobody named, an ordinal past the shown
   list, and a title several movies share ("Dracula") get intent CLARIFY, with choices where there
   are movies to offer, and the next turn answers by number, year or title.
@@ -42,6 +43,7 @@ mutation Chat($m: String!, $s: ID, $v: [Int!]) {
 """
 COMEDY, HORROR = 35, 27
 TOM_HANKS, MEG_RYAN, ALFRED_HITCHCOCK, GERARD_DEPARDIEU = 31, 5344, 2636, 16927
+CHRISTOPHER_NOLAN, KEANU_REEVES = 525, 6384
 THE_MASK, DRACULA_1931 = 854, 138
 
 
@@ -129,6 +131,8 @@ async def test_refinements_keep_people_and_years_and_start_over_drops_them(chat:
         ("anything with Tom Hanx", TOM_HANKS),  # a typo TMDb's search does not forgive
         ("des films avec gerard depardieu", GERARD_DEPARDIEU),  # no accents
         ("Hitchcock thrillers", ALFRED_HITCHCOCK),  # a surname: the director, not a more popular actress
+        ("Nolan", CHRISTOPHER_NOLAN),  # his ten movies, not a namesake TMDb finds far more popular
+        ("Reeves movies", KEANU_REEVES),  # not a director of that name with a few credits
     ],
 )
 async def test_people_are_found_however_they_are_typed(

@@ -30,6 +30,14 @@ class EntityResolver(Protocol):
     async def search_movies(self, title: str) -> list[MovieHit]: ...
 
 
+@runtime_checkable
+class CreditCounter(Protocol):
+    """A resolver that can also tell how many movies credit each person: a bare surname ("Nolan")
+    goes to the bearer with a body of work, not to a briefly popular namesake."""
+
+    async def credit_counts(self, person_ids: list[int]) -> dict[int, int]: ...
+
+
 # Below this rapidfuzz score a typo fallback candidate is not worth returning at all.
 FUZZY_FALLBACK_CUTOFF = 80.0
 
@@ -56,6 +64,9 @@ class CatalogEntityResolver:
             ids = self._fuzzy(name, self._person_names, self._person_ids)
             found = self._catalog.people(ids)
         return [(p.id, p.name, p.popularity, p.known_for_department) for p in found]
+
+    async def credit_counts(self, person_ids: list[int]) -> dict[int, int]:
+        return {i: len(self._catalog.person_movies(i)) for i in person_ids}
 
     async def search_movies(self, title: str) -> list[MovieHit]:
         found = self._catalog.search_movies(title)[: self._limit]

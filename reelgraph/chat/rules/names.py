@@ -278,6 +278,11 @@ async def match_person(
     lowercase = not trigger and reading.writes_case and span[0] not in reading.capitalized
     if surname_ok and len(span[0]) >= 3 and not lowercase:
         by_surname = [h for h in candidates if folded_tokens(h[1])[-1:] == [span[0]]]
+        if len(by_surname) > 1:
+            bearers = sorted(by_surname, key=lambda h: -h[2])[:MAX_SURNAME_BEARERS]
+            credits = await reading.credit_counts([h[0] for h in bearers])
+            if credits:
+                return 1, max(bearers, key=lambda h: _credited_rank(h, bearers, credits, role))
         if by_surname:
             return 1, max(by_surname, key=lambda h: _surname_rank(h, by_surname, role))
         # "with Keanu": a first name after a trigger, when only one candidate has it
@@ -305,6 +310,22 @@ async def match_person(
 # A bare surname ("Hitchcock thrillers", "Nolan") names a director far more often than an actor:
 # a director bearing it wins unless someone else is this many times as popular.
 DIRECTOR_SURNAME_EDGE = 2.0
+
+
+# A bare surname weighs this many of its most popular bearers by their credits.
+MAX_SURNAME_BEARERS = 8
+
+
+def _credited_rank(
+    hit: PersonHit, bearers: list[PersonHit], credits: dict[int, int], role: str | None
+) -> tuple[bool, bool, int, float]:
+    """With credit counts: the body of work decides (Christopher Nolan's 10 movies over a namesake's
+    one), a director with at least half the top count first, as for popularity below."""
+    wanted = role or "Directing"
+    count = credits.get(hit[0], 0)
+    top = max(credits.get(h[0], 0) for h in bearers)
+    plausible = hit[3] == wanted and count * DIRECTOR_SURNAME_EDGE >= top
+    return (role is not None and hit[3] == role, plausible, count, hit[2])
 
 
 def _surname_rank(hit: PersonHit, bearers: list[PersonHit], role: str | None) -> tuple[bool, bool, float]:

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from reelgraph.chat import lexicon as lx
-from reelgraph.chat.entities import EntityResolver, MovieHit, PersonHit
+from reelgraph.chat.entities import CreditCounter, EntityResolver, MovieHit, PersonHit
 from reelgraph.chat.filters import ChatFilterState, Sort
 from reelgraph.chat.rules.text import Text
 
@@ -91,6 +91,16 @@ class Reading:
         except Exception:  # an upstream outage costs the names, not the whole turn
             logger.warning("chat: person search failed", exc_info=True)
             return []
+
+    async def credit_counts(self, person_ids: list[int]) -> dict[int, int]:
+        """How many movies credit each person, when the resolver can tell (else empty)."""
+        if not isinstance(self.resolver, CreditCounter) or not self.budget():
+            return {}
+        try:
+            return dict(await self.resolver.credit_counts(person_ids))
+        except Exception:
+            logger.warning("chat: credit counts failed", exc_info=True)
+            return {}
 
     async def search_movies(self, query: str) -> list[MovieHit]:
         try:
