@@ -205,3 +205,33 @@ async def test_over_http_the_viewers_recent_ratings_lead(app: Any, gql: GraphQLC
     # The same ratings: whichever kind was rated recently gains places in the list.
     assert recent_animation[ANIMATION] > recent_horror[ANIMATION], lists
     assert recent_horror[HORROR] > recent_animation[HORROR], lists
+
+
+def test_tune_time_chooses_from_the_grid_on_the_training_side(monkeypatch: pytest.MonkeyPatch) -> None:
+    from reelgraph.recommender import tuning
+
+    table = _timeline_table()
+    catalog = OfflineCatalog.load()
+    ids = np.array(list(catalog.popular())[:300], dtype=np.int64)
+    table = movielens.RatingsTable(
+        table.users, ids[table.movies - 1], table.values, timestamps=table.timestamps
+    )
+    table = table.take(np.lexsort((table.movies, table.users)))
+    test, _ = splitting.temporal_split(table)
+    latest_test = int(table.timestamps[test].max())
+    seen: list[int] = []
+    real = tuning.evaluate_temporal
+
+    def spy(inner: movielens.RatingsTable, *args: Any, **kwargs: Any) -> None:
+        seen.append(int(inner.timestamps.max()))
+        real(inner, *args, **kwargs)
+
+    monkeypatch.setattr(tuning, "evaluate_temporal", spy)
+    grid = (("popularity_half_life_days", (None, 30.0)), ("cold.popularity", (1.0, 5.0)))
+    report = tuning.tune_time(table, catalog, grid=grid)
+    assert report.chosen.popularity_half_life_days in (None, 30.0)
+    assert report.chosen.cold.popularity in (1.0, 5.0)
+    assert [name for name, _, _ in report.steps] == [n for n, values in grid for _ in values]
+    assert "Chosen: popularity half-life" in report.markdown()
+    # The test split is never read: every validation run sees the train side only.
+    assert seen and max(seen) < latest_test
