@@ -65,7 +65,8 @@ def score_of(engine: RecommenderEngine, profile: UserProfile, movie: int, strate
 
 def without(profile: UserProfile, movie: int) -> UserProfile:
     ratings = {m: v for m, v in profile.ratings.items() if m != movie}
-    return UserProfile(ratings=ratings, preferences=profile.preferences)
+    rated_at = {m: t for m, t in profile.rated_at.items() if m != movie}
+    return UserProfile(ratings=ratings, preferences=profile.preferences, rated_at=rated_at)
 
 
 def assert_named_movies_contribute_most(
@@ -88,6 +89,12 @@ def assert_named_movies_contribute_most(
     return checked
 
 
+# The mixed viewer rated one movie a quarter-year apart, the latest first: recent ones weigh more.
+YEAR = 365.25 * 86400
+WHEN = {m: 1.5e9 - n * YEAR / 4 for n, m in enumerate(MIXED)}
+
+
+@pytest.mark.parametrize("timed", [False, True], ids=["untimed", "time-decayed"])
 @pytest.mark.parametrize(
     ("ratings", "strategy"),
     [
@@ -100,9 +107,9 @@ def assert_named_movies_contribute_most(
     ids=["five-stars", "seven-stars", "mixed", "mixed-collaborative", "mixed-content"],
 )
 def test_because_you_liked_names_the_movie_whose_removal_costs_most(
-    engine: RecommenderEngine, ratings: dict[int, float], strategy: str
+    engine: RecommenderEngine, ratings: dict[int, float], strategy: str, timed: bool
 ) -> None:
-    profile = UserProfile(ratings=ratings)
+    profile = UserProfile(ratings=ratings, rated_at={m: WHEN.get(m, 1.5e9) for m in ratings} if timed else {})
     recs = engine.recommend(profile, k=10, strategy=strategy)
     assert len(recs) == 10
     named = [
