@@ -88,8 +88,9 @@ class Settings(BaseSettings):
     # `export-analytics`: how often, and how long the files stay downloadable.
     analytics_export_seconds: int = 24 * 3600
     analytics_export_ttl_seconds: int = 24 * 3600
-    # `exportLibrary`: how long a viewer's export stays downloadable.
+    # `exportLibrary`: how long a viewer's export stays downloadable, and how many a viewer may make.
     library_export_ttl_seconds: int = 3600
+    library_export_rate_limit: str = "10/hour"
     # `trending(source: COMMUNITY)`: ranked every N seconds from this server's own signals; a movie
     # needs this many distinct viewers, and the list this many movies (else TMDb's answers).
     community_trending_seconds: int = 5 * 60

@@ -245,6 +245,30 @@ async def test_the_link_works_for_the_owner_only_and_expires(
     ]
 
 
+async def test_a_new_export_replaces_the_previous_one_and_exports_are_rate_limited(
+    gql: GraphQLClient, client: httpx.AsyncClient, app: Starlette
+) -> None:
+    user = await member(gql)
+    await rate(gql, user, MATRIX, 4.0)
+    letterboxd = path_of((await export(gql, user, "LETTERBOXD"))["url"])
+    first = path_of((await export(gql, user, "JSON"))["url"])
+    await rate(gql, user, RELOADED, 2.5)
+    second = path_of((await export(gql, user, "JSON"))["url"])
+    # One file per format: the older JSON is gone, the newer has the new rating, the zip stays.
+    assert (await client.get(first, headers=bearer(user.token))).status_code == 404
+    newest = await client.get(second, headers=bearer(user.token))
+    assert {item["movie"]["tmdbId"] for item in json.loads(newest.content)["ratings"]} == {MATRIX, RELOADED}
+    assert (await client.get(letterboxd, headers=bearer(user.token))).status_code == 200
+
+    allowed = int(app.state.services.settings.library_export_rate_limit.split("/")[0])
+    for _ in range(allowed - 3):
+        await export(gql, user, "JSON")
+    refused = await gql(EXPORT, {"format": "LETTERBOXD"}, token=user.token)
+    assert error_codes(refused) == ["RATE_LIMITED"]
+    assert refused["errors"][0]["extensions"]["retryAfter"] > 0
+    assert (await export(gql, await member(gql), "JSON"))["url"]  # someone else's budget is theirs
+
+
 async def test_the_json_export_holds_every_part(
     gql: GraphQLClient, client: httpx.AsyncClient, app: Starlette
 ) -> None:

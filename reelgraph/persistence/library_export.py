@@ -11,12 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reelgraph.persistence.models import (
     ChatMessageRow,
     ChatSessionRow,
+    DownloadRow,
     InteractionRow,
     LibraryImportRow,
     LoginSessionRow,
@@ -109,6 +110,15 @@ async def _imports(session: AsyncSession, user_id: int) -> Rows:
     columns = [column for column in LibraryImportRow.__table__.columns if column.name != "content"]
     query = select(*columns).where(LibraryImportRow.owner_id == user_id).order_by(LibraryImportRow.id)
     return list(await session.execute(query))
+
+
+async def delete_other_downloads(session: AsyncSession, owner_id: int, kind: str, keep: str) -> None:
+    """The owner's downloads of ``kind`` but ``keep`` (their newest)."""
+    await session.execute(
+        delete(DownloadRow).where(
+            DownloadRow.owner_id == owner_id, DownloadRow.kind == kind, DownloadRow.id != keep
+        )
+    )
 
 
 async def mirrored_movies(session: AsyncSession, tmdb_ids: Sequence[int]) -> dict[int, Row[Any]]:

@@ -100,6 +100,8 @@ class Services:
                 services.reader,
                 services.downloads,
                 timedelta(seconds=settings.library_export_ttl_seconds),
+                services.limit_storage,
+                settings.library_export_rate_limit,
             )
             # Offline, "recent" means recent for the bundled catalog, whose data ends in 2018.
             reference_year = OFFLINE_CATALOG_YEAR if services.upstreams.offline_tmdb else None

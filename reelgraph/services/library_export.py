@@ -3,8 +3,10 @@
 ``export`` reads the viewer's rows in one transaction, names every movie in English from the
 catalog (CatalogReader's English details, fresh or stale, from the shared cache; else the
 database's own copy of the movie, which every movie in a library has), builds the file in a worker
-thread, stores it as a download of the viewer's alone and returns a signed link that expires with
-the file. It never calls TMDb: a cold export of 5,000 movies would otherwise spend the operation's
+thread, stores it as a download of the viewer's alone (replacing their previous export of that
+format, so that storage stays one file per viewer and format) and returns a signed link that
+expires with the file. A viewer may export REELGRAPH_LIBRARY_EXPORT_RATE_LIMIT times (10 an hour),
+then RATE_LIMITED. It never calls TMDb: a cold export of 5,000 movies would otherwise spend the operation's
 250 lookups at the shared upstream rate limit (about 6 s of everyone's TMDb budget) for titles the
 database already holds; tmdbID and imdbID, not titles, are what importers match.
 
@@ -42,15 +44,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
+import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from limits import parse
+from limits.aio.storage import Storage
+from limits.aio.strategies import MovingWindowRateLimiter
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from reelgraph.errors import ApiError, Unauthenticated
+from reelgraph.errors import ApiError, RateLimited, Unauthenticated
 from reelgraph.integrations.call_budget import upstream_budget
 from reelgraph.library_files.letterboxd_export import (
     DiaryEntry,
@@ -67,7 +74,7 @@ from reelgraph.persistence.library_export import UserData
 from reelgraph.services.downloads import DownloadService, Link
 from reelgraph.tmdb_payloads import imdb_id_of
 
-KIND = "library-export"  # the downloads' kind
+KIND_PREFIX = "library-export-"  # the downloads' kind: library-export-letterboxd, -json
 JSON_FORMAT = "reelgraph-library"
 JSON_VERSION = 1
 # Cache reads at once (round trips to Redis when it is the cache).
@@ -120,14 +127,20 @@ class LibraryExportService:
         catalog: CatalogReader,
         downloads: DownloadService,
         ttl: timedelta,
+        limit_storage: Storage,
+        rate_limit: str,
     ) -> None:
         self._sessions = sessions
         self._catalog = catalog
         self._downloads = downloads
         self._ttl = ttl
+        self._limiter = MovingWindowRateLimiter(limit_storage)
+        self._limit = parse(rate_limit)
 
     async def export(self, user_id: int, kind: ExportKind) -> Link:
-        """Builds the viewer's export, stores it for them alone and links it."""
+        """Builds the viewer's export, stores it for them alone (in place of their previous one
+        of this format) and links it."""
+        await self._check_rate(user_id)
         async with self._sessions() as session, session.begin():
             data = await repo.user_data(session, user_id)
             if data is None:
@@ -141,13 +154,25 @@ class LibraryExportService:
         file = await asyncio.to_thread(build, data, films, now)
         row = await self._downloads.create(
             owner_id=user_id,
-            kind=KIND,
+            kind=KIND_PREFIX + kind.value.lower(),
             filename=file.filename,
             content_type=file.content_type,
             content=file.content,
             ttl=self._ttl,
         )
+        # One file per viewer and format: asking again cannot pile megabytes up in the database.
+        async with self._sessions.begin() as session:
+            await repo.delete_other_downloads(session, user_id, row.kind, keep=row.id)
         return self._downloads.link(row.id, user_id, row.expires_at)
+
+    async def _check_rate(self, user_id: int) -> None:
+        # Each export reads the whole library and builds a file: a budget per viewer.
+        key = str(user_id)
+        if not await self._limiter.hit(self._limit, "library-export", key):
+            stats = await self._limiter.get_window_stats(self._limit, "library-export", key)
+            raise RateLimited(
+                "Too many exports; try again later.", max(1, math.ceil(stats.reset_time - time.time()))
+            )
 
     async def _films(self, movie_ids: list[int], mirrored: dict[int, Row[Any]]) -> dict[int, Film]:
         """Each movie named as the catalog's cache names it in English, else as the database's
