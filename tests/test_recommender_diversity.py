@@ -7,7 +7,7 @@ import pytest
 
 from reelgraph.integrations.offline_catalog import OfflineCatalog
 from reelgraph.recommender import scoring
-from reelgraph.recommender.diversity import DIVERSITY_WEIGHT, intra_list_similarity, mmr, pool_size
+from reelgraph.recommender.diversity import DIVERSITY_WEIGHT, SPREAD_OF, intra_list_similarity, mmr
 from reelgraph.recommender.engine import RecommenderEngine
 from reelgraph.recommender.profile import UserProfile
 
@@ -41,7 +41,7 @@ def test_one_franchise_does_not_fill_the_list(
         relevance = {
             r.tmdb_id: r.score for r in engine.recommend(POTTER_FAN, k=10, candidate_filter=set(served))
         }
-        pool = [r.score for r in engine.recommend(POTTER_FAN, k=pool_size(10))]
+        pool = [r.score for r in engine.recommend(POTTER_FAN, k=SPREAD_OF)]
     plain = [r.tmdb_id for r in by_score]
     # By score alone the list is mostly the other Potter films; re-ranked, fewer of them...
     assert potter(catalog, plain) >= 5, [catalog.movie(i).title for i in plain]  # type: ignore[union-attr]
@@ -51,7 +51,7 @@ def test_one_franchise_does_not_fill_the_list(
     cols = [engine.model.columns(ids)[0] for ids in (plain, served)]
     plain_ils, served_ils = intra_list_similarity(matrix, np.array(cols))
     assert served_ils < plain_ils
-    # ...and what replaced them scored close: a perfect copy costs the weight times the pool's range.
+    # ...and what replaced them scored close: a perfect copy costs the weight times the range of the best SPREAD_OF.
     assert min(relevance.values()) >= by_score[-1].score - DIVERSITY_WEIGHT * (max(pool) - min(pool))
     # The scores shown are the re-ranked values, best first.
     scores = [r.score for r in engine.recommend(POTTER_FAN, k=10)]
@@ -68,3 +68,10 @@ def test_mmr_takes_a_close_alternative_over_a_copy() -> None:
     order, _ = mmr(np.array([3.0, 2.9, 1.0], dtype=np.float32), similarity, 2, weight=0.9)
     assert order.tolist() == [0, 1]
     assert mmr(scores, similarity, 3, weight=0.0)[0].tolist() == [0, 1, 2]
+
+
+def test_a_shorter_list_is_the_prefix_of_a_longer_one(engine: RecommenderEngine) -> None:
+    # A client asking first: 5 then first: 20 (or served a precomputed list in parts) sees one top.
+    lists = {k: [r.tmdb_id for r in engine.recommend(POTTER_FAN, k=k)] for k in (5, 10, 20, 50, 100)}
+    for k, ids in lists.items():
+        assert ids == lists[100][:k], k

@@ -27,11 +27,17 @@ import scipy.sparse as sp
 DIVERSITY_WEIGHT = 0.5
 # How many of the best candidates the re-rank chooses from, per list slot.
 POOL_FACTOR = 3
-MIN_POOL = 30
+# Neither the pool nor the penalty's scale depends on the list's length up to the API's longest
+# list, so a shorter list is the prefix of a longer one (greedy picks over the same candidates):
+# `first: 5` then `first: 20`, or a precomputed list served in parts, show the same top.
+LONGEST_LIST = 100
+# The penalty's scale is the score range of the best SPREAD_OF candidates (the pool the weight was
+# chosen with), however deep the pool reaches.
+SPREAD_OF = 30
 
 
 def pool_size(k: int) -> int:
-    return max(MIN_POOL, POOL_FACTOR * k)
+    return POOL_FACTOR * max(k, LONGEST_LIST)
 
 
 def similarity_matrix(item_vectors: sp.csr_matrix, cols: np.ndarray) -> np.ndarray:
@@ -51,8 +57,8 @@ def mmr(scores: np.ndarray, similarity: np.ndarray, k: int, weight: float) -> tu
         order = np.argsort(-scores, kind="stable")[:k]
         return order, scores[order].astype(np.float32)
     values = np.asarray(scores, dtype=np.float32).copy()
-    finite = values[np.isfinite(values)]
-    cost = np.float32(weight * (float(finite.max() - finite.min()) if len(finite) else 0.0))
+    leaders = np.sort(values[np.isfinite(values)])[::-1][:SPREAD_OF]
+    cost = np.float32(weight * (float(leaders[0] - leaders[-1]) if len(leaders) else 0.0))
     closest = np.zeros(n, dtype=np.float32)  # largest similarity to the picked set
     picked = np.zeros(n, dtype=bool)
     order = np.empty(k, dtype=np.int64)
