@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, delete, select
@@ -112,11 +113,12 @@ async def _imports(session: AsyncSession, user_id: int) -> Rows:
     return list(await session.execute(query))
 
 
-async def delete_other_downloads(session: AsyncSession, owner_id: int, kind: str, keep: str) -> None:
-    """The owner's downloads of ``kind`` but ``keep`` (their newest)."""
+async def delete_older_downloads(session: AsyncSession, owner_id: int, kind: str, than: datetime) -> None:
+    """The owner's downloads of ``kind`` made before ``than``: of two concurrent exports, the
+    newer stays (deleting all but one's own, each would delete the other)."""
     await session.execute(
         delete(DownloadRow).where(
-            DownloadRow.owner_id == owner_id, DownloadRow.kind == kind, DownloadRow.id != keep
+            DownloadRow.owner_id == owner_id, DownloadRow.kind == kind, DownloadRow.created_at < than
         )
     )
 

@@ -5,10 +5,11 @@ catalog (CatalogReader's English details, fresh or stale, from the shared cache;
 database's own copy of the movie, which every movie in a library has), builds the file in a worker
 thread, stores it as a download of the viewer's alone (replacing their previous export of that
 format, so that storage stays one file per viewer and format) and returns a signed link that
-expires with the file. A viewer may export REELGRAPH_LIBRARY_EXPORT_RATE_LIMIT times (10 an hour),
-then RATE_LIMITED. It never calls TMDb: a cold export of 5,000 movies would otherwise spend the operation's
-250 lookups at the shared upstream rate limit (about 6 s of everyone's TMDb budget) for titles the
-database already holds; tmdbID and imdbID, not titles, are what importers match.
+expires with the file. A viewer may export REELGRAPH_LIBRARY_EXPORT_RATE_LIMIT times (10 an
+hour), then RATE_LIMITED. It never calls TMDb: a cold export of 5,000 movies would otherwise spend
+the operation's 250 lookups at the shared upstream rate limit (about 6 s of everyone's TMDb
+budget) for titles the database already holds; tmdbID and imdbID, not titles, are what importers
+match.
 
 It runs in the request, not as a job: the answer is the link (``ExportPayload`` has no job to poll)
 and the work is bounded. The rows are a few indexed reads, one row per (viewer, movie, kind) for
@@ -105,7 +106,7 @@ def _year(release_date: object) -> int | None:
 
 
 def _film_from_mirror(tmdb_id: int, row: Row[Any] | None) -> Film:
-    if row is None:  # a favourite movie never mirrored, and the catalog unreachable
+    if row is None:  # a favourite movie never mirrored, and not cached either
         return Film(tmdb_id=tmdb_id, name="", year=None, imdb_id=None)
     year = row.release_date.year if row.release_date else None
     return Film(tmdb_id=tmdb_id, name=row.title, year=year, imdb_id=row.imdb_id)
@@ -162,7 +163,7 @@ class LibraryExportService:
         )
         # One file per viewer and format: asking again cannot pile megabytes up in the database.
         async with self._sessions.begin() as session:
-            await repo.delete_other_downloads(session, user_id, row.kind, keep=row.id)
+            await repo.delete_older_downloads(session, user_id, row.kind, than=row.created_at)
         return self._downloads.link(row.id, user_id, row.expires_at)
 
     async def _check_rate(self, user_id: int) -> None:
