@@ -391,7 +391,8 @@ class ChatService:
     async def _discover(
         self, loaders: RequestLoaders, state: ChatFilterState, spec: MovieFilterSpec, language: str
     ) -> list[Item]:
-        sort = state.sort or ("IMDB_RATING_DESC" if state.min_imdb_rating else "POPULARITY_DESC")
+        # an IMDb minimum filters the popular movies (the IMDb order would read 100 movies' scores)
+        sort = state.sort or "POPULARITY_DESC"
         discovery.validate(spec)
         page = await self._browse.discover(loaders, spec, sort, CANDIDATES, None, False, language)
         return page.items
