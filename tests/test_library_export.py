@@ -22,11 +22,13 @@ from reelgraph.persistence.models import (
     ChatSessionRow,
     DownloadRow,
     LoginSessionRow,
+    RoleRow,
+    UserRoleRow,
     UserRow,
     WatchEventRow,
 )
 from tests.helpers import PASSWORD, GraphQLClient, error_codes
-from tests.library_fixtures import Member, member, rate, rows_of_user, set_kind
+from tests.library_fixtures import Member, member, promoted, rate, rows_of_user, set_kind
 
 MATRIX, RELOADED, INCEPTION, INTERSTELLAR = 603, 604, 27205, 157336
 AMELIE = 194  # a non-ASCII title
@@ -548,3 +550,27 @@ async def test_a_letterboxd_export_imported_into_a_new_account_reproduces_the_li
         "letterboxd.zip",
     )
     assert record["matched"] == record["total"] > 0 and "content" not in record
+
+
+async def test_the_last_admin_cannot_delete_their_account(gql: GraphQLClient, app: Starlette) -> None:
+    services = app.state.services
+    solo = await promoted(gql, app, "ADMIN", name="Solo")
+    async with services.sessions() as session:
+        admins = (
+            await session.execute(
+                select(UserRoleRow.user_id)
+                .join(RoleRow, RoleRow.id == UserRoleRow.role_id)
+                .where(RoleRow.name == "ADMIN")
+            )
+        ).scalars()
+        others = [admin for admin in admins if admin != solo.pk]
+    for other in others:  # as test_admin does: every other admin demoted
+        await services.admin.revoke_role(other, "ADMIN")
+
+    result = (await gql(DELETE_ACCOUNT, {"p": PASSWORD}, token=solo.token))["data"]["deleteAccount"]
+    assert result["ok"] is False
+    assert [(error["code"], error["field"]) for error in result["errors"]] == [("LAST_ADMIN", None)]
+    assert (await gql("{ viewer { roles } }", token=solo.token))["data"]["viewer"]["roles"] == [
+        "USER",
+        "ADMIN",
+    ]
