@@ -73,7 +73,8 @@ class CatalogQuery:
     )
     search: SearchResultConnection = strawberry.field(resolver=catalog.search)
     certifications: list[Certification] = strawberry.field(
-        resolver=catalog.certifications, description="A region's certification system, youngest audience first."
+        resolver=catalog.certifications,
+        description="A region's certification system, youngest audience first.",
     )
 
 
