@@ -12,6 +12,7 @@ import strawberry
 from graphql import ASTValidationRule, GraphQLError, NoSchemaIntrospectionCustomRule
 from strawberry import relay
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
+from strawberry.file_uploads import Upload
 from strawberry.types import ExecutionContext
 
 from reelgraph.config import Settings
@@ -54,6 +55,13 @@ from reelgraph.schema.permissions import IsAdmin, IsAuthenticated
 from reelgraph.schema.recommendations.types import Recommendation
 
 ADMIN_ONLY = "ADMIN only."
+# Strawberry's Upload, described as the contract describes it.
+UPLOAD = strawberry.scalar(
+    name="Upload",
+    description="A file sent with the GraphQL multipart request specification.",
+    serialize=lambda value: value,
+    parse_value=lambda value: value,
+)
 
 
 @strawberry.type
@@ -305,6 +313,7 @@ def build_schema(settings: Settings | None = None) -> Schema:
         subscription=Subscription,
         types=[User, Movie, Person, Genre, Interaction, Review, ChatSession],
         extensions=extensions,
+        scalar_overrides={Upload: UPLOAD},
     )
 
 
