@@ -8,9 +8,17 @@ almost every interaction and every relevant test item is, on power-law data) and
 long tail with item-kNN (cosine, ``k`` neighbours per tail item), rescaled to the head's scores so
 both rank on one scale. On ml-latest-small it keeps nDCG@10 within 2% of exact EASE (see the
 bench); ``fit_collaborative`` chooses between the two by the training matrix's size.
+
+Both serve the same item-item interface (``scores`` = ``x B``, ``item_rows`` = ``B[items]``,
+``block``, ``times`` = ``B v``, ``to_arrays``): for the approximation ``B`` is EASE's on the head
+block and ``tail_scale`` times the tail items' neighbour cosines in the tail columns, so the
+reasons' exact contributions, similar items and storage work unchanged on either.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal
 
 import numpy as np
 import scipy.sparse as sp
@@ -45,6 +53,19 @@ class HeadTailEASE:
         self.tail_similarity = sp.csr_matrix((0, 0), dtype=np.float32)
         self._tail_t = sp.csr_matrix((0, 0), dtype=np.float32)
         self.tail_scale = 1.0
+        self._head_pos = np.zeros(0, dtype=np.int64)
+        self._tail_pos = np.zeros(0, dtype=np.int64)
+
+    @property
+    def mode(self) -> Literal["head_tail"]:
+        return "head_tail"
+
+    def _index(self) -> None:
+        # Column -> position in the head (EASE's columns) / the tail (the similarity's rows), or -1.
+        self._head_pos = np.full(self.n_items, -1, dtype=np.int64)
+        self._head_pos[self.head] = np.arange(len(self.head))
+        self._tail_pos = np.full(self.n_items, -1, dtype=np.int64)
+        self._tail_pos[self.tail] = np.arange(len(self.tail))
 
     def fit(self, interactions: sp.csr_matrix) -> HeadTailEASE:
         x = sp.csr_matrix(interactions, dtype=np.float32)
@@ -58,6 +79,7 @@ class HeadTailEASE:
         self.tail_similarity = _knn_rows(x, self.tail, self.k)
         self._tail_t = sp.csr_matrix(self.tail_similarity.T)  # scoring multiplies by the transpose
         self.tail_scale = self._calibrate(x)
+        self._index()
         return self
 
     def _calibrate(self, x: sp.csr_matrix) -> float:
@@ -83,6 +105,78 @@ class HeadTailEASE:
             tail = rows @ self._tail_t
             out[:, self.tail] = self.tail_scale * np.asarray(tail.todense(), dtype=np.float32)
         return out
+
+    def item_rows(self, items: np.ndarray) -> np.ndarray:
+        """Rows ``B[items, :]``: how much each of ``items`` pushes every other item."""
+        items = np.asarray(items, dtype=np.int64)
+        out = np.zeros((len(items), self.n_items), dtype=np.float32)
+        in_head = self._head_pos[items] >= 0
+        if np.any(in_head):
+            head_rows = self.ease.item_rows(self._head_pos[items[in_head]])
+            out[np.ix_(np.flatnonzero(in_head), self.head)] = head_rows
+        if len(self.tail):
+            out[:, self.tail] = self.tail_scale * self._tail_t[items].toarray()
+        return out
+
+    def block(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """``B[rows][:, cols]`` (len(rows) x len(cols)), cheap for a few rows and columns."""
+        rows = np.asarray(rows, dtype=np.int64)
+        cols = np.asarray(cols, dtype=np.int64)
+        out = np.zeros((len(rows), len(cols)), dtype=np.float32)
+        head_rows = np.flatnonzero(self._head_pos[rows] >= 0)
+        head_cols = np.flatnonzero(self._head_pos[cols] >= 0)
+        if len(head_rows) and len(head_cols):
+            part = self.ease.block(self._head_pos[rows[head_rows]], self._head_pos[cols[head_cols]])
+            out[np.ix_(head_rows, head_cols)] = part
+        tail_cols = np.flatnonzero(self._tail_pos[cols] >= 0)
+        if len(tail_cols):
+            part = self._tail_t[rows][:, self._tail_pos[cols[tail_cols]]].toarray()
+            out[:, tail_cols] = self.tail_scale * part
+        return out
+
+    def times(self, values: np.ndarray) -> np.ndarray:
+        """``B v`` for a dense vector ``v`` over all items (``scores`` gives ``x B``)."""
+        v = np.asarray(values, dtype=np.float32)
+        out = np.zeros(self.n_items, dtype=np.float32)
+        out[self.head] = self.ease.times(v[self.head])
+        if len(self.tail):
+            out += np.float32(self.tail_scale) * np.asarray(self._tail_t @ v[self.tail], dtype=np.float32)
+        return out
+
+    def to_arrays(self, prefix: str = "ease_") -> dict[str, Any]:
+        t = self.tail_similarity
+        arrays: dict[str, Any] = {
+            f"{prefix}lam": np.array([self.lam]),
+            f"{prefix}n_items": np.array([self.n_items], dtype=np.int64),
+            f"{prefix}mode": np.array([self.mode]),
+            f"{prefix}shape": np.array([self.head_items, self.k], dtype=np.int64),
+            f"{prefix}head": self.head,
+            f"{prefix}tail": self.tail,
+            f"{prefix}tail_scale": np.array([self.tail_scale]),
+            f"{prefix}tail_data": t.data,
+            f"{prefix}tail_indices": t.indices,
+            f"{prefix}tail_indptr": t.indptr,
+        }
+        arrays.update(self.ease.to_arrays(f"{prefix}head_"))
+        return arrays
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, Any], prefix: str = "ease_") -> HeadTailEASE:
+        head_items, k = (int(v) for v in arrays[f"{prefix}shape"])
+        model = cls(float(arrays[f"{prefix}lam"][0]), head_items=head_items, k=k)
+        model.n_items = int(arrays[f"{prefix}n_items"][0])
+        model.head = np.asarray(arrays[f"{prefix}head"], dtype=np.int64)
+        model.tail = np.asarray(arrays[f"{prefix}tail"], dtype=np.int64)
+        model.tail_scale = float(arrays[f"{prefix}tail_scale"][0])
+        model.tail_similarity = sp.csr_matrix(
+            (arrays[f"{prefix}tail_data"], arrays[f"{prefix}tail_indices"], arrays[f"{prefix}tail_indptr"]),
+            shape=(len(model.tail), model.n_items),
+            dtype=np.float32,
+        )
+        model._tail_t = sp.csr_matrix(model.tail_similarity.T)
+        model.ease = EASE.from_arrays(arrays, f"{prefix}head_")
+        model._index()
+        return model
 
     def nbytes(self) -> int:
         ease_arrays = self.ease.to_arrays()
@@ -130,8 +224,24 @@ def dense_fits(interactions: sp.csr_matrix) -> bool:
     return bool(min(interactions.shape[0], active) <= DENSE_LIMIT)
 
 
-def fit_collaborative(interactions: sp.csr_matrix, lam: float = DEFAULT_EASE_LAMBDA) -> EASE | HeadTailEASE:
-    """Exact EASE when its solve fits, else the head/tail approximation."""
+# Either collaborative model: the same item-item interface (see the module's docstring).
+Collaborative = EASE | HeadTailEASE
+
+
+def fit_collaborative(
+    interactions: sp.csr_matrix, lam: float = DEFAULT_EASE_LAMBDA, head_items: int | None = None
+) -> Collaborative:
+    """Exact EASE when its solve fits, else the head/tail approximation.
+
+    ``DENSE_LIMIT`` and ``HEAD_ITEMS`` are read at call time (a test forces a small catalog past them).
+    """
     if dense_fits(interactions):
         return EASE(lam).fit(interactions)
-    return HeadTailEASE(lam).fit(interactions)
+    return HeadTailEASE(lam, head_items=HEAD_ITEMS if head_items is None else head_items).fit(interactions)
+
+
+def collaborative_from_arrays(arrays: Mapping[str, Any], prefix: str = "ease_") -> Collaborative:
+    """The model ``to_arrays`` wrote, exact or approximate (by its stored mode)."""
+    if str(arrays[f"{prefix}mode"][0]) == "head_tail":
+        return HeadTailEASE.from_arrays(arrays, prefix)
+    return EASE.from_arrays(arrays, prefix)

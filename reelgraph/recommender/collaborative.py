@@ -250,6 +250,22 @@ class EASE:
         )
         return self.scores(unit)
 
+    def times(self, values: np.ndarray) -> np.ndarray:
+        """``B v`` for a dense vector ``v`` over all items (``scores`` gives ``x B``).
+
+        With ``B = I - P D^-1`` (``d = diag(P)``), ``B v = v - P (v / d)``; the primal model keeps ``B``.
+        """
+        v = np.asarray(values, dtype=np.float32)
+        if self.mode == "primal":
+            out = np.zeros(self.n_items, dtype=np.float32)
+            out[self._active] = self._b @ v[self._active]
+            return out
+        # P w = (w - X' K X w) / lambda (the dual's users x users K): three small products.
+        w = (v / self._diag_p).astype(np.float32)
+        pw = (w - self._xt @ (self._k @ (self._x @ w))) / np.float32(self.lam)
+        result: np.ndarray = (v - pw).astype(np.float32)
+        return result
+
     def block(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
         """``B[rows][:, cols]`` (len(rows) x len(cols)), cheap for a few rows and columns."""
         rows = np.asarray(rows, dtype=np.int64)

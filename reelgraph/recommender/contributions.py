@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reelgraph.recommender.collaborative import EASE
+from reelgraph.recommender.approximate import Collaborative
 from reelgraph.recommender.model import RecommenderModel
 
 # Items per block when per-item moments are computed (a block x items dense slab).
@@ -81,21 +81,9 @@ def item_moments(model: RecommenderModel, cols: np.ndarray) -> ItemMoments:
     return moments.ensure(np.asarray(cols, dtype=np.int64))
 
 
-def ease_times(ease: EASE, values: np.ndarray) -> np.ndarray:
-    """``B v`` for a dense vector ``v`` over all items (``ease.scores`` gives ``x B``).
-
-    With ``B = I - P D^-1`` (``d = diag(P)``), ``B v = v - P (v / d)``; the primal model keeps ``B``.
-    """
-    v = np.asarray(values, dtype=np.float32)
-    if ease.mode == "primal":
-        out = np.zeros(ease.n_items, dtype=np.float32)
-        out[ease._active] = ease._b @ v[ease._active]
-        return out
-    # P w = (w - X' K X w) / lambda (the dual's users x users K): three small products.
-    w = (v / ease._diag_p).astype(np.float32)
-    pw = (w - ease._xt @ (ease._k @ (ease._x @ w))) / np.float32(ease.lam)
-    result: np.ndarray = (v - pw).astype(np.float32)
-    return result
+def ease_times(ease: Collaborative, values: np.ndarray) -> np.ndarray:
+    """``B v`` for a dense vector ``v`` over all items (``ease.scores`` gives ``x B``)."""
+    return ease.times(values)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from reelgraph.recommender.collaborative import EASE
+from reelgraph.recommender.approximate import Collaborative
 from reelgraph.recommender.content import DIRECTOR_WEIGHT, ContentModel
 from reelgraph.recommender.hybrid import (
     INTERACTION_AS_RATING,
@@ -53,7 +53,7 @@ class RecommenderModel:
     def __init__(
         self,
         item_ids: np.ndarray,
-        ease: EASE,
+        ease: Collaborative,
         content: ContentModel,
         counts: np.ndarray,
         catalog_popularity: np.ndarray | None,

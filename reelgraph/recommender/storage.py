@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from reelgraph.recommender.collaborative import EASE
+from reelgraph.recommender.approximate import collaborative_from_arrays
 from reelgraph.recommender.content import ContentModel
 from reelgraph.recommender.hybrid import HybridConfig
 from reelgraph.recommender.model import RecommenderModel
@@ -118,7 +118,7 @@ def _model_from(arrays: dict[str, Any], meta: dict[str, Any], source: object) ->
         raise ValueError(f"unsupported recommender model format {meta.get('format')!r} in {source}")
     return RecommenderModel(
         item_ids=arrays["item_ids"].astype(np.int64),
-        ease=EASE.from_arrays(arrays),
+        ease=collaborative_from_arrays(arrays),
         content=ContentModel.from_arrays(arrays),
         counts=arrays["counts"].astype(np.float32),
         catalog_popularity=arrays.get("catalog_popularity"),

@@ -18,7 +18,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from reelgraph.integrations.offline_catalog import OfflineCatalog
-from reelgraph.recommender.collaborative import EASE, interaction_matrix
+from reelgraph.recommender.approximate import fit_collaborative
+from reelgraph.recommender.collaborative import interaction_matrix
 from reelgraph.recommender.content import ContentModel
 from reelgraph.recommender.hybrid import DEFAULT_CONFIG, WATCH_LATER_WEIGHT, HybridConfig
 from reelgraph.recommender.model import RecommenderModel
@@ -53,7 +54,8 @@ def fit_model(
     per item as the popularity the model blends (kept > 0 wherever an item has interactions).
     """
     started = time.perf_counter()
-    ease = EASE(config.ease_lambda).fit(interactions)
+    # Exact EASE while its dense solve fits, else exact on the head + item-kNN for the tail.
+    ease = fit_collaborative(interactions, config.ease_lambda)
     binary = interactions.copy()
     binary.data = (binary.data > 0).astype(np.float32)
     counts = np.asarray(binary.sum(axis=0), dtype=np.float32).ravel()
@@ -63,6 +65,7 @@ def fit_model(
     digest = hashlib.sha256()
     digest.update(f"reelgraph-recommender/{ENGINE_FORMAT}".encode())
     digest.update(json.dumps(config.as_dict(), sort_keys=True).encode())
+    digest.update(ease.mode.encode())
     _hash_arrays(digest, item_ids, interactions.indptr, interactions.indices, interactions.data)
     _hash_arrays(digest, content.matrix.indptr, content.matrix.indices, content.matrix.data)
     if catalog_popularity is not None:
