@@ -66,7 +66,8 @@ class Job(relay.Node):
 
 @strawberry.type
 class JobConnection(Connection[Job]):
-    pass
+    # Nullable, as the contract declares it.
+    total_count: int | None  # type: ignore[assignment]
 
 
 @strawberry.type
