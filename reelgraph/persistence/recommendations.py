@@ -45,18 +45,23 @@ async def _batches(session: AsyncSession, query: Any, size: int) -> AsyncIterato
 
 
 def rating_batches(session: AsyncSession, up_to_id: int, size: int) -> AsyncIterator[Sequence[Sequence[Any]]]:
-    """(user_id, movie_id, value) rows with ids up to ``up_to_id``, ``size`` at a time."""
-    query = select(RatingRow.user_id, RatingRow.movie_id, RatingRow.value).where(RatingRow.id <= up_to_id)
+    """(user_id, movie_id, value, updated_at) rows with ids up to ``up_to_id``, ``size`` at a time.
+
+    ``updated_at`` (a rating's last change) dates the row for the model's recency-weighted popularity.
+    """
+    query = select(RatingRow.user_id, RatingRow.movie_id, RatingRow.value, RatingRow.updated_at).where(
+        RatingRow.id <= up_to_id
+    )
     return _batches(session, query, size)
 
 
 def interaction_batches(
     session: AsyncSession, up_to_id: int, size: int
 ) -> AsyncIterator[Sequence[Sequence[Any]]]:
-    """(user_id, movie_id, kind) rows with ids up to ``up_to_id``, ``size`` at a time."""
-    query = select(InteractionRow.user_id, InteractionRow.movie_id, InteractionRow.kind).where(
-        InteractionRow.id <= up_to_id
-    )
+    """(user_id, movie_id, kind, created_at) rows with ids up to ``up_to_id``, ``size`` at a time."""
+    query = select(
+        InteractionRow.user_id, InteractionRow.movie_id, InteractionRow.kind, InteractionRow.created_at
+    ).where(InteractionRow.id <= up_to_id)
     return _batches(session, query, size)
 
 

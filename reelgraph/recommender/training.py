@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -24,6 +24,7 @@ from reelgraph.recommender.content import ContentModel
 from reelgraph.recommender.hybrid import DEFAULT_CONFIG, WATCH_LATER_WEIGHT, HybridConfig
 from reelgraph.recommender.model import RecommenderModel
 from reelgraph.recommender.storage import ENGINE_FORMAT, CommunityPrior
+from reelgraph.recommender.time_decay import SECONDS_PER_DAY, decay
 
 # Interactions that put a movie in the training matrix at full weight (WATCH_LATER is the weak one).
 CONSUMED_KINDS = frozenset({"SEEN", "LIKED", "FAVORITE"})
@@ -114,26 +115,44 @@ def training_matrix(
     local_ratings: Iterable[tuple[int, int, float]],
     local_interactions: Iterable[tuple[int, int, str]],
     extra_item_ids: Iterable[int] = (),
-) -> tuple[sp.csr_matrix, np.ndarray, dict[str, int]]:
-    """(users x items) interaction matrix over prior + local data, and the sorted item universe.
+    *,
+    rating_times: Sequence[float] | np.ndarray | None = None,
+    interaction_times: Sequence[float] | np.ndarray | None = None,
+    popularity_half_life_days: float | None = None,
+) -> tuple[sp.csr_matrix, np.ndarray, dict[str, int], np.ndarray | None]:
+    """(users x items) interaction matrix over prior + local data, the sorted item universe, stats
+    and the recency-weighted popularity (None without local times or a half-life).
 
     Every rating counts as one interaction (MovieLens protocol); SEEN, LIKED and FAVORITE too;
     WATCH_LATER counts ``WATCH_LATER_WEIGHT``; NOT_INTERESTED adds nothing. Prior users and local
     users are distinct rows even when their numeric ids coincide.
+
+    ``rating_times`` / ``interaction_times`` (Unix seconds, one per row of the two streams, in
+    order) weigh each local (user, movie) by ``time_decay.decay`` of its age from the newest local
+    time, as the evaluation weighs MovieLens rows (``time_decay.recency_counts``); the prior ships
+    without timestamps, so its rows keep weight 1 (undated: as if as recent as the local data).
     """
     local_users: list[int] = []
     local_items: list[int] = []
     local_values: list[float] = []
-    for user_id, movie_id, _value in local_ratings:
+    local_stamps: list[float] = []
+    dated = rating_times is not None and interaction_times is not None
+    r_times = np.asarray(rating_times if rating_times is not None else [], dtype=np.float64)
+    i_times = np.asarray(interaction_times if interaction_times is not None else [], dtype=np.float64)
+    for n, (user_id, movie_id, _value) in enumerate(local_ratings):
         local_users.append(int(user_id))
         local_items.append(int(movie_id))
         local_values.append(1.0)
-    for user_id, movie_id, kind in local_interactions:
+        if dated:
+            local_stamps.append(float(r_times[n]))
+    for n, (user_id, movie_id, kind) in enumerate(local_interactions):
         weight = 1.0 if kind in CONSUMED_KINDS else WATCH_LATER_WEIGHT if kind == "WATCH_LATER" else 0.0
         if weight:
             local_users.append(int(user_id))
             local_items.append(int(movie_id))
             local_values.append(weight)
+            if dated:
+                local_stamps.append(float(i_times[n]))
     lu = np.array(local_users, dtype=np.int64)
     li = np.array(local_items, dtype=np.int64)
     lv = np.array(local_values, dtype=np.float32)
@@ -145,10 +164,18 @@ def training_matrix(
     )
     rows = np.concatenate([prior_rows, n_prior + local_rows]).astype(np.int64)
     cols = np.searchsorted(item_ids, np.concatenate([prior.tmdb_ids, li]))
+    shape = (n_prior + len(local_keys), len(item_ids))
     values = np.concatenate([np.ones(len(prior), dtype=np.float32), lv])
-    matrix = interaction_matrix(rows, cols, values, (n_prior + len(local_keys), len(item_ids)))
+    matrix = interaction_matrix(rows, cols, values, shape)
+    popularity = None
+    if dated and popularity_half_life_days is not None and local_stamps:
+        stamps = np.array(local_stamps, dtype=np.float64)
+        ages = (stamps.max() - stamps) / SECONDS_PER_DAY
+        weights = np.concatenate([np.ones(len(prior), np.float32), decay(ages, popularity_half_life_days)])
+        # One weight per (user, movie): its latest event's (a rating and a SEEN count once).
+        popularity = np.asarray(interaction_matrix(rows, cols, weights, shape).sum(axis=0)).ravel()
     stats = {"prior_users": n_prior, "local_users": len(local_keys), "local_events": len(lu)}
-    return matrix, item_ids, stats
+    return matrix, item_ids, stats, popularity
 
 
 def build_model(
@@ -157,13 +184,28 @@ def build_model(
     catalog: OfflineCatalog | None = None,
     prior: CommunityPrior | None = None,
     config: HybridConfig = DEFAULT_CONFIG,
+    *,
+    rating_times: Sequence[float] | np.ndarray | None = None,
+    interaction_times: Sequence[float] | np.ndarray | None = None,
 ) -> RecommenderModel:
-    """Train a model (module-level so a ProcessPoolExecutor can run it)."""
+    """Train a model (module-level so a ProcessPoolExecutor can run it).
+
+    With ``rating_times`` and ``interaction_times`` (Unix seconds aligned with the two streams)
+    popularity is recency-weighted by ``config.popularity_half_life_days`` (see ``training_matrix``).
+    """
     started = time.perf_counter()
     catalog = catalog or OfflineCatalog.load()
     prior = CommunityPrior.load() if prior is None else prior
     catalog_ids = list(catalog.popular())
-    matrix, item_ids, stats = training_matrix(prior, local_ratings, local_interactions, catalog_ids)
+    matrix, item_ids, stats, popularity = training_matrix(
+        prior,
+        local_ratings,
+        local_interactions,
+        catalog_ids,
+        rating_times=rating_times,
+        interaction_times=interaction_times,
+        popularity_half_life_days=config.popularity_half_life_days,
+    )
     content = ContentModel.build(catalog, item_ids)
     catalog_popularity = np.zeros(len(item_ids), dtype=np.float32)
     for movie_id in catalog_ids:
@@ -177,7 +219,8 @@ def build_model(
         config,
         catalog=catalog,
         catalog_popularity=catalog_popularity,
-        stats={**stats, "prior_ratings": len(prior)},
+        stats={**stats, "prior_ratings": len(prior), "recency_popularity": popularity is not None},
+        popularity_counts=popularity,
     )
     model.stats["train_seconds"] = round(time.perf_counter() - started, 3)
     return model

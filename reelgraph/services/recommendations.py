@@ -20,7 +20,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -54,9 +54,11 @@ class ActivityArrays:
     rating_users: np.ndarray
     rating_movies: np.ndarray
     rating_values: np.ndarray
+    rating_times: np.ndarray  # Unix seconds: popularity is recency-weighted as in the evaluation
     interaction_users: np.ndarray
     interaction_movies: np.ndarray
     interaction_kinds: np.ndarray  # codes into ``kinds``
+    interaction_times: np.ndarray
     kinds: tuple[str, ...]
 
     def ratings(self) -> Iterator[tuple[int, int, float]]:
@@ -83,7 +85,13 @@ class ActivityArrays:
 
 def _train(data: ActivityArrays) -> tuple[RecommenderModel, bytes]:
     # In a worker thread: the fit and the (compressed) serialisation both stay off the event loop.
-    model = build_model(data.ratings(), data.interactions(), OfflineCatalog.load())
+    model = build_model(
+        data.ratings(),
+        data.interactions(),
+        OfflineCatalog.load(),
+        rating_times=data.rating_times,
+        interaction_times=data.interaction_times,
+    )
     return model, model_to_bytes(model)
 
 
@@ -229,25 +237,37 @@ class RecommendationService:
     async def _gather(self, seen: repo.Watermarks) -> ActivityArrays:
         size = self._settings.recs_train_batch_rows
         kinds: dict[str, int] = {}  # interaction kinds as small codes, in the order met
-        ratings: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        interactions: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        ratings: list[tuple[np.ndarray, ...]] = []
+        interactions: list[tuple[np.ndarray, ...]] = []
         async with self._sessions() as session:
             async for batch in repo.rating_batches(session, seen.ratings, size):
-                users, movies, values = zip(*batch, strict=True)
+                users, movies, values, moments = zip(*batch, strict=True)
                 ratings.append(
-                    (np.array(users, np.int64), np.array(movies, np.int64), np.array(values, np.float32))
+                    (
+                        np.array(users, np.int64),
+                        np.array(movies, np.int64),
+                        np.array(values, np.float32),
+                        _epochs(moments),
+                    )
                 )
             async for batch in repo.interaction_batches(session, seen.interactions, size):
-                users, movies, names = zip(*batch, strict=True)
+                users, movies, names, moments = zip(*batch, strict=True)
                 codes = [kinds.setdefault(name, len(kinds)) for name in names]
                 interactions.append(
-                    (np.array(users, np.int64), np.array(movies, np.int64), np.array(codes, np.int16))
+                    (
+                        np.array(users, np.int64),
+                        np.array(movies, np.int64),
+                        np.array(codes, np.int16),
+                        _epochs(moments),
+                    )
                 )
-        r, i = (
-            _columns(ratings, (np.int64, np.int64, np.float32)),
-            _columns(interactions, (np.int64, np.int64, np.int16)),
+        r_users, r_movies, r_values, r_times = _columns(ratings, (np.int64, np.int64, np.float32, np.float64))
+        i_users, i_movies, i_kinds, i_times = _columns(
+            interactions, (np.int64, np.int64, np.int16, np.float64)
         )
-        return ActivityArrays(*r, *i, kinds=tuple(kinds))
+        return ActivityArrays(
+            r_users, r_movies, r_values, r_times, i_users, i_movies, i_kinds, i_times, kinds=tuple(kinds)
+        )
 
     # --- one viewer's list -----------------------------------------------------------------------
 
@@ -317,12 +337,19 @@ class RecommendationService:
         return [item.tmdb_id for item in await asyncio.to_thread(engine.similar_items, tmdb_id, k)]
 
 
-def _columns(
-    batches: list[tuple[np.ndarray, np.ndarray, np.ndarray]], dtypes: tuple[Any, Any, Any]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _columns(batches: list[tuple[np.ndarray, ...]], dtypes: tuple[Any, ...]) -> tuple[np.ndarray, ...]:
     if not batches:
-        return tuple(np.zeros(0, dtype) for dtype in dtypes)  # type: ignore[return-value]
-    return tuple(np.concatenate([batch[n] for batch in batches]) for n in range(3))  # type: ignore[return-value]
+        return tuple(np.zeros(0, dtype) for dtype in dtypes)
+    return tuple(np.concatenate([batch[n] for batch in batches]) for n in range(len(dtypes)))
+
+
+def _epochs(moments: Sequence[datetime | None]) -> np.ndarray:
+    # Unix seconds; SQLite hands back naive datetimes, written in UTC. An undated row counts as now.
+    now = datetime.now(UTC).timestamp()
+    return np.array(
+        [now if m is None else (m if m.tzinfo else m.replace(tzinfo=UTC)).timestamp() for m in moments],
+        dtype=np.float64,
+    )
 
 
 def precomputed_key(engine: RecommenderEngine, user_id: int, profile: UserProfile, hidden: set[int]) -> str:
