@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -30,6 +31,7 @@ from reelgraph.integrations.mock_upstream import (
     tmdb_error_response,
 )
 from reelgraph.integrations.offline_catalog import OfflineCatalog
+from reelgraph.persistence.migrate import upgrade_to_head
 from tests.helpers import GraphQLClient, register
 
 MATRIX = 603
@@ -125,6 +127,14 @@ class Isolated:
     @property
     def omdb_calls(self) -> Counter[str]:
         return self.omdb.state.calls  # type: ignore[attr-defined,no-any-return]
+
+
+async def fresh_database(directory: Path) -> str:
+    """A migrated SQLite database of its own, for a test that must know no other test's data (the
+    shared database mirrors every movie and score other tests read, and answers for the upstream)."""
+    url = f"sqlite+aiosqlite:///{directory / 'own.db'}"
+    await asyncio.to_thread(upgrade_to_head, url)
+    return url
 
 
 @asynccontextmanager

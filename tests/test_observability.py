@@ -26,7 +26,7 @@ from reelgraph.observability.context import sane_request_id
 from reelgraph.observability.metrics import Metrics
 from reelgraph.observability.middleware import error_codes, parse_operation
 from reelgraph.observability.upstream_http import InstrumentedTransport, endpoint_label
-from tests.catalog_fixtures import Switch, catalog, isolated_app
+from tests.catalog_fixtures import Switch, catalog, fresh_database, isolated_app
 from tests.helpers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,9 +120,14 @@ async def test_response_cache_hits_are_timed_and_counted(client: httpx.AsyncClie
     )
 
 
-async def test_upstream_calls_latency_by_endpoint_and_breaker_state(settings: Settings) -> None:
+async def test_upstream_calls_latency_by_endpoint_and_breaker_state(
+    settings: Settings, tmp_path: Path
+) -> None:
     switch = Switch(_tmdb_app())
-    async with isolated_app(settings, tmdb=switch, **FAST_FAILURE_SETTINGS) as env:
+    # A database of its own: the shared one mirrors the movies other tests read (imports read
+    # thousands) and would answer for the upstream that is down.
+    database_url = await fresh_database(tmp_path)
+    async with isolated_app(settings, tmdb=switch, database_url=database_url, **FAST_FAILURE_SETTINGS) as env:
         assert (await env.gql("{ movie(tmdbId: 603) { title } }"))["data"]["movie"]["title"]
         text = await scrape(env.http)
         assert (

@@ -24,8 +24,16 @@ from starlette.types import ASGIApp
 
 from reelgraph.config import Settings
 from reelgraph.integrations.mock_upstream import RealApiQuirks, create_omdb_app, create_tmdb_app
-from reelgraph.persistence.migrate import upgrade_to_head
-from tests.catalog_fixtures import DISCOVER, MATRIX, TRENDING, catalog, ids, isolated_app, nodes
+from tests.catalog_fixtures import (
+    DISCOVER,
+    MATRIX,
+    TRENDING,
+    catalog,
+    fresh_database,
+    ids,
+    isolated_app,
+    nodes,
+)
 from tests.helpers import GraphQLClient
 
 Json = Any
@@ -332,8 +340,7 @@ async def test_omdb_daily_quota_is_its_own_state(
     settings: Settings, caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:
     # A database of its own: scores other tests mirrored would answer without OMDb.
-    database_url = f"sqlite+aiosqlite:///{tmp_path / 'quota.db'}"
-    await asyncio.to_thread(upgrade_to_head, database_url)
+    database_url = await fresh_database(tmp_path)
     omdb = create_omdb_app(catalog(), quirks=RealApiQuirks(omdb_daily_limit=LIMIT))
     async with isolated_app(settings, omdb=omdb, database_url=database_url) as env:
         with caplog.at_level(logging.WARNING):
