@@ -8,7 +8,13 @@ import numpy as np
 
 from reelgraph.integrations.offline_catalog import OfflineCatalog
 from reelgraph.recommender.collaborative import interaction_matrix
-from reelgraph.recommender.hybrid import DEFAULT_CONFIG, HybridConfig, Strategy, component_rows
+from reelgraph.recommender.hybrid import (
+    DEFAULT_CONFIG,
+    HybridConfig,
+    Strategy,
+    component_rows,
+    training_values,
+)
 from reelgraph.recommender.metrics import top_columns
 from reelgraph.recommender.movielens import RatingsTable, build_content
 from reelgraph.recommender.scoring import score_batch
@@ -33,13 +39,14 @@ def recommend_batch(
         np.ones(len(train)),
         (len(user_index), len(item_ids)),
     )
+    ratings = interaction_matrix(
+        user_rows, np.searchsorted(item_ids, train.movies), train.values, matrix.shape
+    )
     content = build_content(catalog, train).subset(item_ids)
-    model = fit_model(matrix, item_ids, content, config)
+    model = fit_model(training_values(ratings, matrix, config.train_rating_scale), item_ids, content, config)
     known = np.isin(wanted, user_index)
     rows_of = np.searchsorted(user_index, wanted[known])
-    inputs = interaction_matrix(
-        user_rows, np.searchsorted(item_ids, train.movies), train.values, matrix.shape
-    )[rows_of]
+    inputs = ratings[rows_of]
     out: list[tuple[int, int, int]] = []
     scores = score_batch(model, *component_rows(inputs, config), [strategy])[strategy]
     top = top_columns(scores, inputs, k)

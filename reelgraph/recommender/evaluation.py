@@ -62,7 +62,14 @@ from reelgraph.integrations.offline_catalog import OfflineCatalog
 from reelgraph.recommender.collaborative import EASE, ItemKNN, MostPop
 from reelgraph.recommender.content import ContentModel
 from reelgraph.recommender.diversity import DIVERSITY_WEIGHT, intra_list_similarity, rerank_scores
-from reelgraph.recommender.hybrid import DEFAULT_CONFIG, HybridConfig, Strategy, component_rows, standardize
+from reelgraph.recommender.hybrid import (
+    DEFAULT_CONFIG,
+    HybridConfig,
+    Strategy,
+    component_rows,
+    standardize,
+    training_values,
+)
 from reelgraph.recommender.metrics import METRICS, ranking_metrics, summarise, top_columns
 from reelgraph.recommender.model import RecommenderModel
 from reelgraph.recommender.movielens import RatingsTable, build_content
@@ -113,6 +120,8 @@ class Scorer:
             started = time.perf_counter()
             fold, config = self.fold, self.config
             train = fold.train
+            if fold.train_ratings is not None:
+                train = training_values(fold.train_ratings, train, config.train_rating_scale)
             if config.train_half_life_days is not None and fold.train_ages is not None:
                 train = decayed_rows(train, decay_matrix(fold.train_ages, config.train_half_life_days))
             counts = None

@@ -64,7 +64,7 @@ class HybridWeights:
 class HybridConfig:
     """Everything the scores depend on besides the data; part of the model version."""
 
-    ease_lambda: float = 300.0
+    ease_lambda: float = 200.0  # with train_rating_scale (bench/recs_accuracy.py); 300 when binary
     # Chosen by `reelgraph recs tune --time` (temporal validation). The random-protocol tune chose
     # warm (1, 1, 0) and cold (1, 1.5, 20): better on random held-out ratings, worse on the future.
     warm: HybridWeights = field(default_factory=lambda: HybridWeights(1.0, 0.25, 0.0))
@@ -87,6 +87,10 @@ class HybridConfig:
     profile_half_life_days: float | None = 1460.0
     train_half_life_days: float | None = None
     popularity_half_life_days: float | None = 365.0
+    # EASE trains on rating / this (a 5-star is 1, as every cell was when training was binary;
+    # None = binary), so a 2-star view pulls its neighbours less than a 5-star one. Chosen with
+    # ease_lambda on both protocols' validation splits (bench/recs_accuracy.py).
+    train_rating_scale: float | None = 4.0
 
     def weights_for(self, n_items: int) -> HybridWeights:
         """Blend weights for a viewer with ``n_items`` profile movies (linear in log n between)."""
@@ -140,6 +144,15 @@ def component_rows(ratings: sp.csr_matrix, config: HybridConfig) -> tuple[sp.csr
         weighted_rows(ratings, config.collab_rating_weights),
         weighted_rows(ratings, config.content_rating_weights),
     )
+
+
+def training_values(ratings: sp.csr_matrix, binary: sp.csr_matrix, scale: float | None) -> sp.csr_matrix:
+    """The matrix EASE trains on: ``ratings / scale`` (same cells as ``binary``), or ``binary``."""
+    if scale is None:
+        return binary
+    out = sp.csr_matrix(ratings, dtype=np.float32, copy=True)
+    out.data = (out.data / np.float32(scale)).astype(np.float32)
+    return out
 
 
 def standardize(scores: np.ndarray) -> np.ndarray:

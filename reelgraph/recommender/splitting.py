@@ -67,6 +67,8 @@ class Fold:
     train_item_cols: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     train_user_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     train_times: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    # The same cells as ``train`` with their ratings (what a graded EASE trains on).
+    train_ratings: sp.csr_matrix | None = None
 
 
 def make_fold(
@@ -118,6 +120,9 @@ def make_fold(
         train_item_cols=train_cols,
         train_user_rows=np.asarray(user_rows, dtype=np.int64),
         train_times=table.timestamps[train_rows],
+        train_ratings=interaction_matrix(
+            user_rows, train_cols, table.values[train_rows], (len(user_ids), len(item_ids))
+        ),
     )
 
 

@@ -21,7 +21,12 @@ from reelgraph.integrations.offline_catalog import OfflineCatalog
 from reelgraph.recommender.approximate import fit_collaborative
 from reelgraph.recommender.collaborative import interaction_matrix
 from reelgraph.recommender.content import ContentModel
-from reelgraph.recommender.hybrid import DEFAULT_CONFIG, WATCH_LATER_WEIGHT, HybridConfig
+from reelgraph.recommender.hybrid import (
+    DEFAULT_CONFIG,
+    INTERACTION_AS_RATING,
+    WATCH_LATER_WEIGHT,
+    HybridConfig,
+)
 from reelgraph.recommender.model import RecommenderModel
 from reelgraph.recommender.storage import ENGINE_FORMAT, CommunityPrior
 from reelgraph.recommender.time_decay import SECONDS_PER_DAY, decay
@@ -119,13 +124,17 @@ def training_matrix(
     rating_times: Sequence[float] | np.ndarray | None = None,
     interaction_times: Sequence[float] | np.ndarray | None = None,
     popularity_half_life_days: float | None = None,
+    rating_scale: float | None = None,
 ) -> tuple[sp.csr_matrix, np.ndarray, dict[str, int], np.ndarray | None]:
     """(users x items) interaction matrix over prior + local data, the sorted item universe, stats
     and the recency-weighted popularity (None without local times or a half-life).
 
     Every rating counts as one interaction (MovieLens protocol); SEEN, LIKED and FAVORITE too;
     WATCH_LATER counts ``WATCH_LATER_WEIGHT``; NOT_INTERESTED adds nothing. Prior users and local
-    users are distinct rows even when their numeric ids coincide.
+    users are distinct rows even when their numeric ids coincide. With ``rating_scale``
+    (``HybridConfig.train_rating_scale``) a rating counts ``rating / rating_scale`` and SEEN, LIKED,
+    FAVORITE the rating they stand for (``INTERACTION_AS_RATING``), a viewer's own rating of the
+    movie first; without, every one of them counts 1.
 
     ``rating_times`` / ``interaction_times`` (Unix seconds, one per row of the two streams, in
     order) weigh each local (user, movie) by ``time_decay.decay`` of its age from the newest local
@@ -139,14 +148,22 @@ def training_matrix(
     dated = rating_times is not None and interaction_times is not None
     r_times = np.asarray(rating_times if rating_times is not None else [], dtype=np.float64)
     i_times = np.asarray(interaction_times if interaction_times is not None else [], dtype=np.float64)
-    for n, (user_id, movie_id, _value) in enumerate(local_ratings):
+    rated: set[tuple[int, int]] = set()
+    for n, (user_id, movie_id, value) in enumerate(local_ratings):
         local_users.append(int(user_id))
         local_items.append(int(movie_id))
-        local_values.append(1.0)
+        local_values.append(1.0 if rating_scale is None else float(value) / rating_scale)
+        if rating_scale is not None:
+            rated.add((int(user_id), int(movie_id)))
         if dated:
             local_stamps.append(float(r_times[n]))
     for n, (user_id, movie_id, kind) in enumerate(local_interactions):
         weight = 1.0 if kind in CONSUMED_KINDS else WATCH_LATER_WEIGHT if kind == "WATCH_LATER" else 0.0
+        if rating_scale is not None and kind in CONSUMED_KINDS:
+            # The viewer's rating says more than a SEEN (which every rating also records).
+            weight = (
+                0.0 if (int(user_id), int(movie_id)) in rated else INTERACTION_AS_RATING[kind] / rating_scale
+            )
         if weight:
             local_users.append(int(user_id))
             local_items.append(int(movie_id))
@@ -165,7 +182,12 @@ def training_matrix(
     rows = np.concatenate([prior_rows, n_prior + local_rows]).astype(np.int64)
     cols = np.searchsorted(item_ids, np.concatenate([prior.tmdb_ids, li]))
     shape = (n_prior + len(local_keys), len(item_ids))
-    values = np.concatenate([np.ones(len(prior), dtype=np.float32), lv])
+    prior_values = (
+        np.ones(len(prior), dtype=np.float32)
+        if rating_scale is None
+        else (prior.ratings / np.float32(rating_scale)).astype(np.float32)
+    )
+    values = np.concatenate([prior_values, lv])
     matrix = interaction_matrix(rows, cols, values, shape)
     popularity = None
     if dated and popularity_half_life_days is not None and local_stamps:
@@ -205,6 +227,7 @@ def build_model(
         rating_times=rating_times,
         interaction_times=interaction_times,
         popularity_half_life_days=config.popularity_half_life_days,
+        rating_scale=config.train_rating_scale,
     )
     content = ContentModel.build(catalog, item_ids)
     catalog_popularity = np.zeros(len(item_ids), dtype=np.float32)
