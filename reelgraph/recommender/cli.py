@@ -139,7 +139,7 @@ def _batch(args: argparse.Namespace) -> int:
 
 async def _read_local_data(
     database_url: str,
-) -> tuple[list[tuple[int, int, float]], list[tuple[int, int, str]]]:
+) -> tuple[list[tuple[int, int, float]], list[tuple[int, int, str]], list[float], list[float]]:
     # Lazy: SQLAlchemy and the models only when `recs train` runs (see DEFAULT_SEEDS).
     from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -149,16 +149,29 @@ async def _read_local_data(
     engine = create_engine(database_url)
     ratings: list[tuple[int, int, float]] = []
     interactions: list[tuple[int, int, str]] = []
+    rating_times: list[float] = []
+    interaction_times: list[float] = []
     try:
         async with AsyncSession(engine) as session:
             seen = await repo.watermarks(session)
             async for batch in repo.rating_batches(session, seen.ratings, TRAIN_BATCH_ROWS):
                 ratings.extend((int(row[0]), int(row[1]), float(row[2])) for row in batch)
+                rating_times.extend(_epoch(row[3]) for row in batch)
             async for batch in repo.interaction_batches(session, seen.interactions, TRAIN_BATCH_ROWS):
                 interactions.extend((int(row[0]), int(row[1]), str(row[2])) for row in batch)
-        return ratings, interactions
+                interaction_times.extend(_epoch(row[3]) for row in batch)
+        return ratings, interactions, rating_times, interaction_times
     finally:
         await engine.dispose()
+
+
+def _epoch(moment: Any) -> float:
+    # Unix seconds of a stored time (SQLite hands back naive datetimes, written in UTC); none: now.
+    from datetime import UTC, datetime
+
+    if moment is None:
+        return datetime.now(UTC).timestamp()
+    return float((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp())
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -178,13 +191,15 @@ def _train(args: argparse.Namespace) -> int:
             )
             return 1
     try:
-        ratings, interactions = asyncio.run(_read_local_data(database_url))
+        ratings, interactions, rating_times, interaction_times = asyncio.run(_read_local_data(database_url))
     except Exception as exc:  # a missing or unmigrated database: say so, do not trace back
         print(f"reelgraph recs train: cannot read the database: {exc}", file=sys.stderr)
         return 1
     engine = RecommenderEngine()
     prior = CommunityPrior.empty() if args.no_prior else None
-    version = engine.train(ratings, interactions, prior=prior)
+    version = engine.train(
+        ratings, interactions, prior=prior, rating_times=rating_times, interaction_times=interaction_times
+    )
     path = engine.save(args.out)
     stats = engine.model.stats
     print(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from os import PathLike
 from pathlib import Path
@@ -60,14 +60,25 @@ class RecommenderEngine:
         catalog: OfflineCatalog | None = None,
         *,
         prior: CommunityPrior | None = None,
+        rating_times: Sequence[float] | None = None,
+        interaction_times: Sequence[float] | None = None,
     ) -> str:
         """Train synchronously and swap the new model in; returns its version.
 
         ``local_ratings`` are (user_id, tmdb_id, value) and ``local_interactions`` (user_id,
         tmdb_id, kind); ``prior`` defaults to the shipped community prior (pass
-        ``CommunityPrior.empty()`` to train on local data only).
+        ``CommunityPrior.empty()`` to train on local data only). With the rows' Unix times
+        (``*_times``, aligned with the two) popularity is recency-weighted, as the retrain job's.
         """
-        self._model = build_model(local_ratings, local_interactions, catalog, prior, self.config)
+        self._model = build_model(
+            local_ratings,
+            local_interactions,
+            catalog,
+            prior,
+            self.config,
+            rating_times=rating_times,
+            interaction_times=interaction_times,
+        )
         return self._model.version
 
     async def train_async(
