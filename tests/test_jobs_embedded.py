@@ -154,6 +154,27 @@ async def test_run_job_refuses_unknown_names_and_a_job_already_running(
     assert (await gql(RUN, {"n": "test-hold"}, token=token))["data"]["runJob"]["errors"] == []
 
 
+async def test_run_job_asked_many_times_at_once_starts_one_run(
+    embedded: tuple[Any, GraphQLClient], job_dir: Path
+) -> None:
+    app, gql = embedded
+    token = await _admin(gql, app)
+    app.state.services.settings.job_run_wait_seconds = 0.2
+    payloads = await asyncio.gather(*(gql(RUN, {"n": "test-hold"}, token=token) for _ in range(8)))
+    answers = [payload["data"]["runJob"] for payload in payloads]
+    started = [answer for answer in answers if answer["errors"] == []]
+    assert len(started) == 1, answers
+    assert all(
+        answer == {"job": None, "errors": [{"code": "JOB_ALREADY_RUNNING", "field": ["name"]}]}
+        for answer in answers
+        if answer not in started
+    )
+    (job_dir / "release").touch()
+    await _wait_for_status(gql, token, started[0]["job"]["id"], "SUCCEEDED")
+    # The finished run gave its key up: the job may run again.
+    assert (await gql(RUN, {"n": "test-hold"}, token=token))["data"]["runJob"]["errors"] == []
+
+
 async def test_a_failing_job_retries_then_is_listed_failed_with_its_error(
     embedded: tuple[Any, GraphQLClient], job_dir: Path
 ) -> None:

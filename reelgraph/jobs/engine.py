@@ -150,11 +150,16 @@ class JobEngine:
         """runJob: a run of `name` now; embedded, its state after at most job_run_wait_seconds."""
         if name not in self.specs:
             raise UserErrors.one(UserErrorCode.JOB_NOT_FOUND, f"There is no job named {name!r}.", "name")
-        if await repo.active_run_of(self.services.sessions, name) is not None:
-            raise UserErrors.one(
-                UserErrorCode.JOB_ALREADY_RUNNING, f"The job {name!r} is already queued or running.", "name"
-            )
-        run_id = await self.enqueue(name)
+        already = UserErrors.one(
+            UserErrorCode.JOB_ALREADY_RUNNING, f"The job {name!r} is already queued or running.", "name"
+        )
+        if await repo.active_run_of(self.services.sessions, name) is not None:  # a scheduled one
+            raise already
+        run = await self._create(name, {}, period_key=repo.manual_key(name))
+        if run is None or run.id is None:  # another runJob won the key at the same moment
+            raise already
+        run_id = run.id
+        await self.send(run_id)
         deadline = time.monotonic() + (self.settings.job_run_wait_seconds if self.embedded else 0)
         while True:
             run = await repo.get_run(self.services.sessions, run_id)

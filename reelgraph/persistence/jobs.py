@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
@@ -25,6 +25,13 @@ SUCCEEDED = "SUCCEEDED"
 FAILED = "FAILED"
 ACTIVE = (QUEUED, RUNNING)
 MAX_ERROR_LENGTH = 4000
+# The key a runJob run holds while it is queued or running: the unique index refuses a second
+# one at once, however many API processes ask at the same moment; a finished run gives it up.
+MANUAL_KEY_SUFFIX = "@manual"
+
+
+def manual_key(name: str) -> str:
+    return f"{name}{MANUAL_KEY_SUFFIX}"
 
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -144,6 +151,14 @@ async def finish_run(
             .values(
                 status=status,
                 finished_at=utcnow() if done else None,
+                period_key=(
+                    case(
+                        (col(JobRunRow.period_key).endswith(MANUAL_KEY_SUFFIX), None),
+                        else_=JobRunRow.period_key,
+                    )
+                    if done
+                    else JobRunRow.period_key
+                ),
                 lease_until=None,
                 summary=dict(summary) if summary is not None else None,
                 error=error[:MAX_ERROR_LENGTH] if error else None,
