@@ -503,7 +503,7 @@ async def test_genre_movies(gql: GraphQLClient) -> None:
             assert genre["tmdbId"] in [g["tmdbId"] for g in edge["node"]["genres"]]
 
 
-async def test_similar_and_recommendations(gql: GraphQLClient) -> None:
+async def test_similar_and_recommendations(gql: GraphQLClient, app: Any) -> None:
     query = """{ movie(tmdbId: 603) {
       similar(first: 10) { tmdbId title genres { name } }
       recommendations(first: 10) { tmdbId popularity }
@@ -520,11 +520,15 @@ async def test_similar_and_recommendations(gql: GraphQLClient) -> None:
     assert movie["three"] == [{"tmdbId": i} for i in similar[:3]]
     assert movie["none"] == []
     # TMDb's recommendations (here the offline catalog's), in their order, interleaved with the
-    # server's own item-item neighbours.
-    upstream = list(OfflineCatalog.load().recommendations(MATRIX))
-    from_tmdb = [m for m in recommended if m in upstream]
-    assert from_tmdb == [m for m in upstream if m in from_tmdb]
-    assert len(from_tmdb) >= 5 and set(recommended) - set(upstream)
+    # server's own item-item neighbours; a movie on both lists takes its earlier place.
+    upstream = list(OfflineCatalog.load().recommendations(MATRIX))[:10]
+    neighbours = [
+        m for m in await app.state.services.recommendations.similar_items(MATRIX, 11) if m != MATRIX
+    ]
+    interleaved = [m for pair in zip(upstream, neighbours, strict=False) for m in pair]
+    interleaved += upstream[len(neighbours) :] + neighbours[len(upstream) :]
+    assert recommended == list(dict.fromkeys(interleaved))[:10]
+    assert set(recommended) & set(upstream) and set(recommended) - set(upstream)
     too_many = await gql("{ movie(tmdbId: 603) { similar(first: 101) { tmdbId } } }")
     assert error_codes(too_many) == ["BAD_USER_INPUT"]
 

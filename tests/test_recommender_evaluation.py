@@ -219,7 +219,12 @@ def test_read_local_data_returns_plain_tuples(tmp_path: Path) -> None:
 
     url = f"sqlite+aiosqlite:///{tmp_path / 'empty.sqlite'}"
     upgrade_to_head(url)
-    assert asyncio.run(recs_cli._read_local_data(url)) == ([], [])
+    assert asyncio.run(recs_cli._read_local_data(url)) == (
+        [],
+        [],
+        [],
+        [],
+    )  # ratings, interactions, their times
 
 
 @pytest.mark.skipif(not DATASETS.is_dir(), reason="datasets not available")
