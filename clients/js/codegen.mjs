@@ -17,7 +17,8 @@ export default {
         useTypeImports: true,
         enumsAsTypes: true,
         strictScalars: true,
-        scalars: { Date: 'string', DateTime: 'string' },
+        // Upload: what the multipart request carries (a browser File or Blob; Node has both).
+        scalars: { Date: 'string', DateTime: 'string', Upload: 'File | Blob' },
       },
     },
   },
