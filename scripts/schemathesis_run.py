@@ -41,12 +41,17 @@ from typing import Any
 import httpx
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.core.result import Ok
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from reelgraph.errors import ErrorCode
+
+# A JSON request cannot carry a file (multipart can: tests/test_library_import.py). In the place
+# of an Upload, the fuzzer sends what a JSON client could: strings, which must be refused with a code.
+schemathesis.graphql.scalar("Upload", st.text(max_size=40).map(schemathesis.graphql.nodes.String))
 
 ROOT = Path(__file__).resolve().parent.parent
 # Our codes for a request refused on purpose; INTERNAL_SERVER_ERROR is the server failing.
