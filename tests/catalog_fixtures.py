@@ -129,6 +129,18 @@ class Isolated:
         return self.omdb.state.calls  # type: ignore[attr-defined,no-any-return]
 
 
+@asynccontextmanager
+async def unlimited_chat(settings: Settings, port: int) -> AsyncIterator[GraphQLClient]:
+    """An app of its own without the chat rate limit, for tests that hold many conversations."""
+    app = create_app(settings.model_copy(update={"chat_rate_limit": "100000/minute"}))
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", port))
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://test") as http,
+    ):
+        yield GraphQLClient(http)
+
+
 async def fresh_database(directory: Path) -> str:
     """A migrated SQLite database of its own, for a test that must know no other test's data (the
     shared database mirrors every movie and score other tests read, and answers for the upstream)."""

@@ -16,11 +16,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
 
-from reelgraph.app import create_app
 from reelgraph.config import Settings
+from tests.catalog_fixtures import unlimited_chat
 from tests.helpers import GraphQLClient
 
 CHAT = """
@@ -50,14 +49,8 @@ THE_MASK, DRACULA_1931 = 854, 138
 @pytest.fixture(scope="module")
 async def chat(settings: Settings) -> AsyncIterator[GraphQLClient]:
     """An app of its own: these conversations would exceed the default chat rate limit."""
-    app = create_app(settings.model_copy(update={"chat_rate_limit": "100000/minute"}))
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app, client=("127.0.0.1", 40019)), base_url="http://test"
-        ) as http,
-    ):
-        yield GraphQLClient(http)
+    async with unlimited_chat(settings, 40019) as gql:
+        yield gql
 
 
 async def turn(gql: GraphQLClient, message: str, session: dict[str, Any] | None = None, **v: Any) -> Any:

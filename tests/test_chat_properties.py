@@ -11,15 +11,14 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as examples
 from hypothesis import strategies as st
 
 from bench.chat_http import movie_violations
-from reelgraph.app import create_app
 from reelgraph.config import Settings
+from tests.catalog_fixtures import unlimited_chat
 from tests.helpers import GraphQLClient
 
 CHAT = """
@@ -89,14 +88,8 @@ excluded = st.sampled_from([None, ("horror", 27), ("romance", 10749), ("animatio
 @pytest.fixture(scope="module")
 async def chat(settings: Settings) -> AsyncIterator[GraphQLClient]:
     """An app of its own: the examples would exceed the default chat rate limit."""
-    app = create_app(settings.model_copy(update={"chat_rate_limit": "100000/minute"}))
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app, client=("127.0.0.1", 40020)), base_url="http://test"
-        ) as http,
-    ):
-        yield GraphQLClient(http)
+    async with unlimited_chat(settings, 40020) as gql:
+        yield gql
 
 
 def _years_phrase(year_from: int | None, year_to: int | None) -> str | None:
