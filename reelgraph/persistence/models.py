@@ -36,8 +36,9 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def created_at_field() -> Any:
-    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+def created_at_field(*, index: bool = False) -> Any:
+    """Now, in UTC; indexed where ranges of it are asked (analytics, trending, recent activity)."""
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=index)
 
 
 # SQLite reuses the highest rowid once its row is deleted; AUTOINCREMENT makes ids never come back,
@@ -60,7 +61,17 @@ def movie_fk(*, index: bool = True) -> Any:
 
 class UserRow(SQLModel, table=True):
     __tablename__ = "users"
-    __table_args__ = NEVER_REUSED_IDS
+    __table_args__ = (
+        # users(search:) matches '%term%' in either: trigram GIN on PostgreSQL, plain on SQLite.
+        sa.Index(
+            "ix_users_search",
+            "name",
+            "email",
+            postgresql_using="gin",
+            postgresql_ops={"name": "gin_trgm_ops", "email": "gin_trgm_ops"},
+        ),
+        NEVER_REUSED_IDS,
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=254, unique=True, index=True)  # stored lowercased
@@ -69,7 +80,7 @@ class UserRow(SQLModel, table=True):
     locale: str = Field(default="en-US", max_length=16)
     region: str | None = Field(default=None, max_length=2)
     date_of_birth: date | None = None
-    created_at: datetime = created_at_field()
+    created_at: datetime = created_at_field(index=True)
     updated_at: datetime = created_at_field()
 
 
@@ -150,35 +161,47 @@ class InteractionRow(SQLModel, table=True):
     __tablename__ = "interactions"
     __table_args__ = (
         sa.UniqueConstraint("user_id", "movie_id", "kind", name="uq_interaction"),
+        # A library page: WHERE user_id = ? ORDER BY id DESC LIMIT n reads n index entries.
+        sa.Index("ix_interactions_user_id_id", "user_id", "id"),
+        NEVER_REUSED_IDS,
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = user_fk(index=False)
+    movie_id: int = movie_fk()
+    kind: str = Field(max_length=16)
+    created_at: datetime = created_at_field(index=True)
+
+
+class RatingRow(SQLModel, table=True):
+    __tablename__ = "ratings"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "movie_id", name="uq_rating"),
+        sa.Index("ix_ratings_user_id_id", "user_id", "id"),
+        # Covering: a movie's average reads the index alone, not one heap page per rating.
+        sa.Index("ix_ratings_movie_id_value", "movie_id", "value"),
+        NEVER_REUSED_IDS,
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = user_fk(index=False)
+    movie_id: int = movie_fk(index=False)
+    value: float
+    created_at: datetime = created_at_field(index=True)
+    updated_at: datetime = created_at_field(index=True)
+
+
+class ReviewRow(SQLModel, table=True):
+    __tablename__ = "reviews"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "movie_id", name="uq_review"),
+        sa.Index("ix_reviews_movie_id_id", "movie_id", "id"),  # a movie's reviews, newest first
         NEVER_REUSED_IDS,
     )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = user_fk()
-    movie_id: int = movie_fk()
-    kind: str = Field(max_length=16)
-    created_at: datetime = created_at_field()
-
-
-class RatingRow(SQLModel, table=True):
-    __tablename__ = "ratings"
-    __table_args__ = (sa.UniqueConstraint("user_id", "movie_id", name="uq_rating"), NEVER_REUSED_IDS)
-
-    id: int | None = Field(default=None, primary_key=True)
-    user_id: int = user_fk()
-    movie_id: int = movie_fk()
-    value: float
-    created_at: datetime = created_at_field()
-    updated_at: datetime = created_at_field()
-
-
-class ReviewRow(SQLModel, table=True):
-    __tablename__ = "reviews"
-    __table_args__ = (sa.UniqueConstraint("user_id", "movie_id", name="uq_review"), NEVER_REUSED_IDS)
-
-    id: int | None = Field(default=None, primary_key=True)
-    user_id: int = user_fk()
-    movie_id: int = movie_fk()
+    movie_id: int = movie_fk(index=False)
     body: str = Field(sa_type=sa.Text)
     rating: float | None = None
     created_at: datetime = created_at_field()
@@ -203,14 +226,14 @@ class PreferenceRow(SQLModel, table=True):
 
 class WatchEventRow(SQLModel, table=True):
     __tablename__ = "watch_events"
-    __table_args__ = NEVER_REUSED_IDS
+    __table_args__ = (sa.Index("ix_watch_events_user_id_id", "user_id", "id"), NEVER_REUSED_IDS)
 
     id: int | None = Field(default=None, primary_key=True)
-    user_id: int | None = user_fk(nullable=True)
+    user_id: int | None = user_fk(nullable=True, index=False)
     # Anonymous viewers are deduplicated by a salted hash of their address, never the address itself.
     anonymous_key: str | None = Field(default=None, max_length=64)
     movie_id: int = movie_fk()
-    watched_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
+    watched_at: datetime = created_at_field(index=True)
 
 
 class ChatSessionRow(SQLModel, table=True):
@@ -220,7 +243,7 @@ class ChatSessionRow(SQLModel, table=True):
     user_id: int | None = user_fk(nullable=True)
     filters: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = created_at_field()
-    updated_at: datetime = created_at_field()
+    updated_at: datetime = created_at_field(index=True)
 
 
 class ChatMessageRow(SQLModel, table=True):

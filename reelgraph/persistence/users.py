@@ -74,13 +74,11 @@ async def search_users(
     """A page of users by id (keyset), and the total matching the search."""
     conditions = []
     if search:
-        # autoescape: "_", "%" and the escape character are matched literally, not as wildcards.
-        term = search.lower()
+        # ILIKE on the bare columns, so PostgreSQL's trigram index (ix_users_search) serves the
+        # leading wildcard; SQLite renders lower(..) LIKE lower(..). "%", "_" and "/" match literally.
+        pattern = "%" + search.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
         conditions.append(
-            or_(
-                func.lower(UserRow.name).contains(term, autoescape=True),
-                UserRow.email.contains(term, autoescape=True),
-            )
+            or_(UserRow.name.ilike(pattern, escape="/"), UserRow.email.ilike(pattern, escape="/"))
         )
     total = (await session.execute(select(func.count()).select_from(UserRow).where(*conditions))).scalar_one()
     query = select(UserRow).where(*conditions)
