@@ -55,9 +55,18 @@ async def mirror_genres(session: AsyncSession, genres: Sequence[dict[str, Any]],
     column = "name_fr" if language.startswith("fr") else "name"
     # A genre first seen in French keeps the French name as `name` until the English one arrives.
     by_id = {int(g["id"]): str(g["name"]) for g in genres}
+    # Only what is missing or renamed is written: the same ~20 genres come with every movie, and
+    # upserting them on each mirror write made concurrent writers queue on their row locks.
+    stored = await session.execute(
+        select(GenreRow.tmdb_id, getattr(GenreRow, column)).where(GenreRow.tmdb_id.in_(list(by_id)))
+    )
+    known: dict[int, str | None] = {tmdb_id: name for tmdb_id, name in stored}
+    changed = sorted((tmdb_id, name) for tmdb_id, name in by_id.items() if known.get(tmdb_id) != name)
+    if not changed:
+        return
     # Rows are locked in the order given: one order (by id) for every transaction, or concurrent
     # mirrors of movies listing genres differently ([28, 878] and [878, 28]) deadlock on PostgreSQL.
-    rows = [{"tmdb_id": tmdb_id, "name": name, column: name} for tmdb_id, name in sorted(by_id.items())]
+    rows = [{"tmdb_id": tmdb_id, "name": name, column: name} for tmdb_id, name in changed]
     statement = _insert(session, GenreRow).values(rows)
     await session.execute(
         statement.on_conflict_do_update(index_elements=["tmdb_id"], set_={column: statement.excluded[column]})
