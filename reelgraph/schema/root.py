@@ -27,6 +27,8 @@ from reelgraph.schema.catalog.certifications import Certification
 from reelgraph.schema.catalog.types import Genre, Movie, MovieConnection, Person, SearchResultConnection
 from reelgraph.schema.chat.types import ChatDelta, ChatPayload, ChatSession
 from reelgraph.schema.errors import OkPayload
+from reelgraph.schema.execution.executor import executor_class_for
+from reelgraph.schema.execution.subtree_cache import SubtreeCache
 from reelgraph.schema.extensions.cost import CostAnalyzer, QueryCost
 from reelgraph.schema.extensions.documents import DocumentCache, ValidatedDocuments
 from reelgraph.schema.extensions.errors import (
@@ -307,6 +309,11 @@ def build_schema(settings: Settings | None = None) -> Schema:
         RateLimitExtension,
         MovieParts,
     ]
+    # Never longer than the list data the subtrees were completed from is cached.
+    subtrees = SubtreeCache(
+        settings.subtree_cache_bytes,
+        min(settings.cache_ttl_list_seconds, settings.cache_ttl_details_seconds),
+    )
     return Schema(
         query=Query,
         mutation=Mutation,
@@ -314,6 +321,7 @@ def build_schema(settings: Settings | None = None) -> Schema:
         types=[User, Movie, Person, Genre, Interaction, Review, ChatSession],
         extensions=extensions,
         scalar_overrides={Upload: UPLOAD},
+        execution_context_class=executor_class_for(subtrees),
     )
 
 

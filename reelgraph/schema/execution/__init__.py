@@ -1,0 +1,1 @@
+"""The execution layer: graphql-core's executor with a cache of completed movie subtrees."""

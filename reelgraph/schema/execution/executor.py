@@ -1,0 +1,304 @@
+"""graphql-core's executor, reusing a movie's completed viewer-independent fields.
+
+A list of 50 movies costs graphql-core 50 completions of the same selection. A movie's catalog
+fields (CATALOG_FIELDS) are pure functions of what its Movie object carries and the image base,
+so their completed result is kept under a key made of exactly that: the selection (fields,
+aliases, argument values after variables, @include/@skip applied), the movie's catalog values
+(MovieKey, which includes its id and language) and the image base. A movie seen before skips
+completion of those fields; the others (viewer*, ratings, reviews, details, OMDb scores, lists
+hiding the viewer's movies) run as always, and the two are merged in the document's order.
+
+Only a completion without errors under the movie is stored, so what is served is what the
+uncached path answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Hashable
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    GraphQLError,
+    GraphQLLeafType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    OperationType,
+)
+from graphql.execution.collect_fields import FieldDetailsList
+from graphql.execution.values import get_argument_values
+from graphql.pyutils import Path
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from reelgraph.schema.catalog.types import Genre, Movie
+from reelgraph.schema.execution.subtree_cache import SubtreeCache
+
+# Movie fields that read only the attributes MovieKey holds (and the image base); nothing that
+# depends on the viewer, the request, this server's users or data loaded later (details, OMDb).
+CATALOG_FIELDS: dict[str, frozenset[str]] = {
+    "Movie": frozenset(
+        {
+            "__typename",
+            "id",
+            "tmdbId",
+            "title",
+            "originalTitle",
+            "originalLanguage",
+            "overview",
+            "releaseDate",
+            "year",
+            "popularity",
+            "voteAverage",
+            "voteCount",
+            "posterUrl",
+            "backdropUrl",
+            "genres",
+        }
+    ),
+    # Reached through Movie.genres; Genre.movies hides the viewer's movies, so it is not here.
+    "Genre": frozenset({"__typename", "id", "tmdbId", "name"}),
+}
+ROOT_TYPE = "Movie"
+# Mutations whose success makes stored subtrees pointless (keys carry the data, so they are
+# never wrong; this only frees them).
+CLEARING_MUTATIONS = frozenset({"refreshCache"})
+
+_UNCACHEABLE = object()  # a plan: nothing of this selection can be stored
+
+
+def movie_key(movie: Movie) -> tuple[Any, ...]:
+    """Every value a CATALOG_FIELDS field of `movie` can read."""
+    return (
+        movie.tmdb_id,
+        movie._language,
+        movie.title,
+        movie.original_title,
+        movie.original_language,
+        movie.overview,
+        movie.release_date,
+        movie.year,
+        movie.popularity,
+        movie.vote_average,
+        movie.vote_count,
+        movie._poster_path,
+        movie._backdrop_path,
+        tuple((genre.tmdb_id, genre.name, genre._language) for genre in movie.genres)
+        if all(type(genre) is Genre for genre in movie.genres)
+        else None,
+    )
+
+
+class _Plan:
+    """How one collected selection of Movie splits into stored and executed fields."""
+
+    __slots__ = ("cached", "order", "rest", "signature")
+
+    def __init__(
+        self,
+        signature: Hashable,
+        cached: dict[str, FieldDetailsList],
+        rest: dict[str, FieldDetailsList],
+        order: tuple[str, ...],
+    ) -> None:
+        self.signature = signature
+        self.cached = cached
+        self.rest = rest
+        self.order = order
+
+
+class SubtreeCachingExecutor(StrawberryGraphQLCoreExecutionContext):
+    subtree_cache: SubtreeCache  # set by executor_class_for
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._plans: dict[int, tuple[object, _Plan | object]] = {}
+        self._image_base: str | None = None
+
+    # -- the hook: graphql-core calls this for every object value it completes --
+
+    def collect_and_execute_subfields(
+        self,
+        return_type: GraphQLObjectType,
+        field_details_list: FieldDetailsList,
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        if return_type.name != ROOT_TYPE or type(result) is not Movie or not self.subtree_cache.enabled:
+            return super().collect_and_execute_subfields(
+                return_type, field_details_list, path, result, position_context
+            )
+        plan = self._plan(return_type, field_details_list)
+        if not isinstance(plan, _Plan):
+            return super().collect_and_execute_subfields(
+                return_type, field_details_list, path, result, position_context
+            )
+        key = (plan.signature, self._image(), movie_key(result))
+        stored = self.subtree_cache.get(key)
+        if stored is None:
+            return self._complete_and_store(
+                return_type, field_details_list, path, result, position_context, plan, key
+            )
+        if not plan.rest:
+            return dict(stored)
+        rest: Any = self.execute_fields(return_type, result, path, plan.rest, None)
+        if self.is_awaitable(rest):
+            return self._merge_later(plan, stored, rest)
+        return {name: stored[name] if name in stored else rest[name] for name in plan.order}
+
+    # -- a movie not seen before: graphql-core's own path, then keep what it may --
+
+    def _complete_and_store(
+        self,
+        return_type: GraphQLObjectType,
+        field_details_list: FieldDetailsList,
+        path: Path,
+        result: Movie,
+        position_context: Any,
+        plan: _Plan,
+        key: Hashable,
+    ) -> Any:
+        errors_before = len(self.collected_errors.errors)
+        completed: Any = super().collect_and_execute_subfields(
+            return_type, field_details_list, path, result, position_context
+        )
+        if self.is_awaitable(completed):
+
+            async def store_later() -> dict[str, Any]:
+                value: dict[str, Any] = await completed
+                self._store(plan, key, path, value, errors_before)
+                return value
+
+            return store_later()
+        self._store(plan, key, path, completed, errors_before)
+        return completed
+
+    def _store(
+        self, plan: _Plan, key: Hashable, path: Path, value: dict[str, Any], errors_before: int
+    ) -> None:
+        if self._errors_under(path, errors_before):
+            return
+        self.subtree_cache.put(key, {name: value[name] for name in plan.cached})
+
+    def _errors_under(self, path: Path, since: int) -> bool:
+        prefix = path.as_list()
+        depth = len(prefix)
+        errors: list[GraphQLError] = self.collected_errors.errors
+        return any(error.path is not None and list(error.path[:depth]) == prefix for error in errors[since:])
+
+    async def _merge_later(
+        self, plan: _Plan, stored: dict[str, Any], rest: Awaitable[dict[str, Any]]
+    ) -> dict[str, Any]:
+        executed = await rest
+        return {name: stored[name] if name in stored else executed[name] for name in plan.order}
+
+    # -- which fields of a selection are stored, and the selection's signature --
+
+    def _plan(self, return_type: GraphQLObjectType, field_details_list: FieldDetailsList) -> _Plan | object:
+        memo = self._plans.get(id(field_details_list))
+        if memo is not None and memo[0] is field_details_list:
+            return memo[1]
+        plan = self._make_plan(return_type, field_details_list)
+        self._plans[id(field_details_list)] = (field_details_list, plan)  # keeps the id alive
+        return plan
+
+    def _make_plan(
+        self, return_type: GraphQLObjectType, field_details_list: FieldDetailsList
+    ) -> _Plan | object:
+        grouped, defer_usages, _ = self.collect_subfields(return_type, field_details_list)
+        if defer_usages:
+            return _UNCACHEABLE
+        cached: dict[str, FieldDetailsList] = {}
+        rest: dict[str, FieldDetailsList] = {}
+        parts: list[Hashable] = []
+        for name, details in grouped.items():
+            part = self._signature(return_type, details)
+            if part is None:
+                rest[name] = details
+            else:
+                cached[name] = details
+                parts.append((name, part))
+        if not cached:
+            return _UNCACHEABLE
+        return _Plan((return_type.name, tuple(parts)), cached, rest, tuple(grouped))
+
+    def _signature(self, parent: GraphQLObjectType, details: FieldDetailsList) -> Hashable | None:
+        """A hashable description of one field's selection, or None when it must be executed."""
+        first = details[0]
+        field_name = first.node.name.value
+        if field_name not in CATALOG_FIELDS.get(parent.name, ()):
+            return None
+        if any(detail.defer_usage is not None for detail in details):
+            return None
+        field_def = self.schema.get_field(parent, field_name)
+        if field_def is None:
+            return None
+        arguments: Hashable = ()
+        if field_def.args or first.node.arguments:
+            values = get_argument_values(
+                field_def,
+                first.node,
+                self.variable_values,
+                first.fragment_variable_values,
+                self.hide_suggestions,
+            )
+            arguments = tuple(sorted(values.items()))
+            try:
+                hash(arguments)
+            except TypeError:
+                return None
+        named = _named(field_def.type)
+        if isinstance(named, GraphQLLeafType):
+            return (field_name, arguments)
+        if not isinstance(named, GraphQLObjectType):
+            return None
+        grouped, defer_usages, _ = self.collect_subfields(named, details)
+        if defer_usages:
+            return None
+        parts: list[Hashable] = []
+        for name, sub_details in grouped.items():
+            part = self._signature(named, sub_details)
+            if part is None:
+                return None
+            parts.append((name, part))
+        return (field_name, arguments, tuple(parts))
+
+    def _image(self) -> str | None:
+        if self._image_base is None:
+            services = getattr(self.context_value, "services", None)
+            reader = getattr(services, "reader", None)
+            self._image_base = str(getattr(reader, "image_base", ""))
+        return self._image_base
+
+    # -- a refreshCache frees what is stored --
+
+    def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
+        result = super().execute_operation(*args, **kwargs)
+        if self.operation.operation != OperationType.MUTATION or not any(
+            isinstance(selection, FieldNode) and selection.name.value in CLEARING_MUTATIONS
+            for selection in self.operation.selection_set.selections
+        ):
+            return result
+        if not self.is_awaitable(result):
+            self.subtree_cache.clear()
+            return result
+
+        async def clear_after() -> Any:
+            executed = await result
+            self.subtree_cache.clear()
+            return executed
+
+        return clear_after()
+
+
+def _named(type_: GraphQLOutputType) -> Any:
+    while isinstance(type_, GraphQLNonNull | GraphQLList):
+        type_ = type_.of_type
+    return type_
+
+
+def executor_class_for(cache: SubtreeCache) -> type[SubtreeCachingExecutor]:
+    """An executor class bound to one schema's cache (Strawberry instantiates it per operation)."""
+    return type("SubtreeCachingExecutor", (SubtreeCachingExecutor,), {"subtree_cache": cache})
