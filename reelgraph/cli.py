@@ -13,22 +13,35 @@ from reelgraph.recommender.cli import add_recs_commands
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from reelgraph.app import create_app  # lazy: a command loads only what it runs
     from reelgraph.persistence.migrate import upgrade_to_head  # lazy: a command loads only what it runs
     from reelgraph.security import check_settings  # lazy: a command loads only what it runs
+    from reelgraph.serving import (  # lazy: a command loads only what it runs
+        multi_worker_problems,
+        run_workers,
+    )
 
     settings = get_settings()
+    problems = multi_worker_problems(settings, args.workers)  # before anything is written
     try:
-        settings.resolved_jwt_secret()
-        check_settings(settings)
+        if not problems:
+            settings.resolved_jwt_secret()  # development: generated once, before any worker reads it
+            check_settings(settings)
     except ConfigError as exc:
-        print(f"reelgraph: cannot start: {exc}", file=sys.stderr)
+        problems.append(str(exc))
+    for problem in problems:
+        print(f"reelgraph: cannot start: {problem}", file=sys.stderr)
+    if problems:
         return 2
     if not settings.is_production or args.migrate:
         # Development applies pending migrations itself; production runs `reelgraph migrate` as a deploy step.
+        # Here, before any worker starts, so that workers never race to migrate.
         upgrade_to_head(settings.database_url)
+    if args.workers > 1:
+        return run_workers(settings, args.workers, host=args.host, port=args.port, log_level=args.log_level)
+    import uvicorn
+
+    from reelgraph.app import create_app  # lazy: the parent of several workers never loads the app
+
     uvicorn.run(
         create_app(settings),
         host=args.host,
@@ -111,6 +124,13 @@ MOCK_QUIRKS = (
 )
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reelgraph", description="GraphQL API for movie discovery.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -120,6 +140,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--log-level", default="info")
     serve.add_argument("--migrate", action="store_true", help="apply migrations first, even in production")
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        help="worker processes on one port (more than 1 needs PostgreSQL and a Redis cache)",
+    )
     serve.set_defaults(func=_serve)
 
     migrate = commands.add_parser("migrate", help="apply pending database migrations")
