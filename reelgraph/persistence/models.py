@@ -178,14 +178,12 @@ class RatingRow(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("user_id", "movie_id", name="uq_rating"),
         sa.Index("ix_ratings_user_id_id", "user_id", "id"),
-        # Covering: a movie's average reads the index alone, not one heap page per rating.
-        sa.Index("ix_ratings_movie_id_value", "movie_id", "value"),
         NEVER_REUSED_IDS,
     )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = user_fk(index=False)
-    movie_id: int = movie_fk(index=False)
+    movie_id: int = movie_fk()
     value: float
     created_at: datetime = created_at_field(index=True)
     updated_at: datetime = created_at_field(index=True)

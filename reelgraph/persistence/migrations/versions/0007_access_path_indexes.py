@@ -1,6 +1,6 @@
 """access-path indexes: (user_id, id) for library pages, (movie_id, id) for a movie's reviews,
-(movie_id, value) for average ratings, time columns that ranges are asked on, and a trigram index
-for users(search:) on PostgreSQL (a plain one on SQLite)
+time columns that ranges are asked on, and a trigram index for users(search:) on PostgreSQL (a
+plain one on SQLite)
 
 Revision ID: 0007
 Revises: 0006
@@ -21,7 +21,6 @@ _ADDED = [
     ('interactions', 'ix_interactions_user_id_id', ['user_id', 'id']),
     ('interactions', 'ix_interactions_created_at', ['created_at']),
     ('ratings', 'ix_ratings_user_id_id', ['user_id', 'id']),
-    ('ratings', 'ix_ratings_movie_id_value', ['movie_id', 'value']),
     ('ratings', 'ix_ratings_created_at', ['created_at']),
     ('ratings', 'ix_ratings_updated_at', ['updated_at']),
     ('watch_events', 'ix_watch_events_user_id_id', ['user_id', 'id']),
@@ -32,7 +31,6 @@ _ADDED = [
 _REPLACED = [
     ('interactions', 'ix_interactions_user_id', ['user_id']),
     ('ratings', 'ix_ratings_user_id', ['user_id']),
-    ('ratings', 'ix_ratings_movie_id', ['movie_id']),
     ('watch_events', 'ix_watch_events_user_id', ['user_id']),
     ('reviews', 'ix_reviews_movie_id', ['movie_id']),
 ]
@@ -44,14 +42,22 @@ def _postgresql() -> bool:
 
 
 def upgrade() -> None:
-    for table, name, columns in _ADDED:
-        op.create_index(name, table, columns, unique=False)
-    for table, name, _columns in _REPLACED:
-        op.drop_index(name, table_name=table)
     table, name, columns = _SEARCH
-    if _postgresql():
-        # Trigram GIN serves LIKE / ILIKE '%term%' (a leading wildcard no btree can).
-        op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
+    if not _postgresql():
+        for added_table, added, added_columns in [*_ADDED, _SEARCH]:
+            op.create_index(added, added_table, added_columns, unique=False)
+        for replaced_table, replaced, _columns in _REPLACED:
+            op.drop_index(replaced, table_name=replaced_table)
+        return
+    # Trigram GIN serves ILIKE '%term%' (a leading wildcard no btree can).
+    op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
+    # CONCURRENTLY, so a large database keeps taking writes while they build (minutes at 20M
+    # rows); it cannot run in a transaction. IF [NOT] EXISTS: a failed run can be run again.
+    with op.get_context().autocommit_block():
+        for added_table, added, added_columns in _ADDED:
+            op.create_index(
+                added, added_table, added_columns, unique=False, postgresql_concurrently=True, if_not_exists=True
+            )
         op.create_index(
             name,
             table,
@@ -59,15 +65,17 @@ def upgrade() -> None:
             unique=False,
             postgresql_using='gin',
             postgresql_ops={column: 'gin_trgm_ops' for column in columns},
+            postgresql_concurrently=True,
+            if_not_exists=True,
         )
-    else:
-        op.create_index(name, table, columns, unique=False)
+        for replaced_table, replaced, _columns in _REPLACED:
+            op.drop_index(replaced, table_name=replaced_table, postgresql_concurrently=True, if_exists=True)
 
 
 def downgrade() -> None:
     table, name, _columns = _SEARCH
     op.drop_index(name, table_name=table)  # pg_trgm stays: other objects may use it
-    for table, name, columns in _REPLACED:
-        op.create_index(name, table, columns, unique=False)
-    for table, name, _columns in reversed(_ADDED):
-        op.drop_index(name, table_name=table)
+    for replaced_table, replaced, columns in _REPLACED:
+        op.create_index(replaced, replaced_table, columns, unique=False)
+    for added_table, added, _columns in reversed(_ADDED):
+        op.drop_index(added, table_name=added_table)
