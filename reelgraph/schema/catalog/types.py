@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date
 from enum import Enum
+from functools import lru_cache
 from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
@@ -51,8 +52,13 @@ class ImageSize(Enum):
 def _date(value: Any) -> date | None:
     if not value:
         return None
+    return _parsed_date(str(value))
+
+
+@lru_cache(maxsize=16_384)  # every list item has one; dates repeat from request to request
+def _parsed_date(value: str) -> date | None:
     try:
-        return date.fromisoformat(str(value))
+        return date.fromisoformat(value)
     except ValueError:
         return None
 
@@ -103,6 +109,21 @@ class Genre(TmdbNode):
         names = await info.context.loaders.genre_names.load(language)
         keys = [ids.row_key(node_id) for node_id in node_ids]
         return [cls.of(key, names, language) if key is not None and key in names else None for key in keys]
+
+
+# Genres are few and never change once made: movies share them rather than build their own.
+_GENRES: dict[tuple[Any, Any, str], Genre] = {}
+_MAX_GENRES = 4_096
+
+
+def _genre(genre_id: Any, name: Any, language: str) -> Genre:
+    key = (genre_id, name, language)
+    genre = _GENRES.get(key)
+    if genre is None:
+        if len(_GENRES) >= _MAX_GENRES:
+            _GENRES.clear()
+        genre = _GENRES[key] = Genre(tmdb_id=int(genre_id), name=str(name), _language=language)
+    return genre
 
 
 @strawberry.type
@@ -310,28 +331,27 @@ class Movie(TmdbNode):
 
     @classmethod
     def from_tmdb(cls, data: dict[str, Any], language: str) -> Movie:
-        released = _date(data.get("release_date"))
-        is_details = "runtime" in data or "credits" in data
+        # Once per movie of every list: one lookup function, shared genres, cached dates.
+        get = data.get
+        released = _date(get("release_date"))
+        vote_count = get("vote_count")
         return cls(
             tmdb_id=int(data["id"]),
-            title=str(data.get("title") or data.get("original_title") or ""),
-            original_title=data.get("original_title"),
-            original_language=data.get("original_language") or None,
-            overview=data.get("overview") or None,
+            title=str(get("title") or get("original_title") or ""),
+            original_title=get("original_title"),
+            original_language=get("original_language") or None,
+            overview=get("overview") or None,
             release_date=released,
             year=released.year if released else None,
-            popularity=data.get("popularity"),
+            popularity=get("popularity"),
             # TMDb sends 0 for a movie nobody voted on: no average, not a zero one.
-            vote_average=None if data.get("vote_count") == 0 else data.get("vote_average"),
-            vote_count=data.get("vote_count"),
-            genres=[
-                Genre(tmdb_id=int(g["id"]), name=str(g["name"]), _language=language)
-                for g in data.get("genres", [])
-            ],
-            _poster_path=data.get("poster_path"),
-            _backdrop_path=data.get("backdrop_path"),
+            vote_average=None if vote_count == 0 else get("vote_average"),
+            vote_count=vote_count,
+            genres=[_genre(g["id"], g["name"], language) for g in get("genres", ())],
+            _poster_path=get("poster_path"),
+            _backdrop_path=get("backdrop_path"),
             _language=language,
-            _details=data if is_details else None,
+            _details=data if "runtime" in data or "credits" in data else None,
         )
 
     @classmethod

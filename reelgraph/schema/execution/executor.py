@@ -93,7 +93,7 @@ def movie_key(movie: Movie) -> tuple[Any, ...]:
 class _Plan:
     """How one collected selection of Movie splits into stored and executed fields."""
 
-    __slots__ = ("cached", "order", "rest", "signature")
+    __slots__ = ("cached", "number", "order", "rest", "signature")
 
     def __init__(
         self,
@@ -103,6 +103,7 @@ class _Plan:
         order: tuple[str, ...],
     ) -> None:
         self.signature = signature
+        self.number: int | None = None
         self.cached = cached
         self.rest = rest
         self.order = order
@@ -135,7 +136,9 @@ class SubtreeCachingExecutor(StrawberryGraphQLCoreExecutionContext):
             return super().collect_and_execute_subfields(
                 return_type, field_details_list, path, result, position_context
             )
-        key = (plan.signature, self._image(), movie_key(result))
+        if plan.number is None:  # numbered once per request: the cache may have started afresh
+            plan.number = self.subtree_cache.selection((plan.signature, self._image()))
+        key = (plan.number, movie_key(result))
         stored = self.subtree_cache.get(key)
         if stored is None:
             return self._complete_and_store(

@@ -3,6 +3,7 @@ each entry living at most a TTL."""
 
 from __future__ import annotations
 
+import itertools
 import sys
 import time
 from collections import OrderedDict
@@ -11,6 +12,8 @@ from typing import Any
 
 # Beyond this many entries the oldest go, whatever their size.
 MAX_ENTRIES = 50_000
+# Distinct selections numbered (see selection); past this many, everything starts afresh.
+MAX_SELECTIONS = 10_000
 
 
 def approximate_bytes(value: Any) -> int:
@@ -34,10 +37,22 @@ class SubtreeCache:
         self.misses = 0
         # key -> (expires at, size, completed value)
         self._entries: OrderedDict[Hashable, tuple[float, int, dict[str, Any]]] = OrderedDict()
+        self._selections: dict[Hashable, int] = {}
+        self._numbers = itertools.count()
 
     @property
     def enabled(self) -> bool:
         return self.max_bytes > 0 and self.ttl_seconds > 0
+
+    def selection(self, description: Hashable) -> int:
+        """A small number for a selection's (large, nested) description: keys hash it, not that."""
+        number = self._selections.get(description)
+        if number is None:
+            if len(self._selections) >= MAX_SELECTIONS:
+                self.clear()
+            # Never reused, even after a clear: a request numbered before it may still store.
+            number = self._selections[description] = next(self._numbers)
+        return number
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -68,6 +83,7 @@ class SubtreeCache:
 
     def clear(self) -> None:
         self._entries.clear()
+        self._selections.clear()
         self.bytes = 0
 
     def _drop(self, key: Hashable) -> None:
