@@ -153,13 +153,14 @@ def leave_one_out(
     for the same viewer without ``cols[i]`` (its collaborative and content weights removed, the
     per-viewer z-scoring and the blend weights recomputed), exactly (see ``contributions``).
     """
-    collab_w = dict(zip(vectors.collab_cols.tolist(), vectors.collab_weights.tolist(), strict=True))
-    content_w = dict(zip(vectors.content_cols.tolist(), vectors.content_weights.tolist(), strict=True))
-    profile = np.array(sorted(set(collab_w) | set(content_w)), dtype=np.int64)
+    # Each kind of column is unique in its vector (user_vectors builds them from dicts).
+    profile = np.union1d(vectors.collab_cols, vectors.content_cols).astype(np.int64)
     if strategy is Strategy.POPULAR or not len(profile) or not len(top):
         return np.zeros(0, dtype=np.int64), np.zeros((0, len(top)), dtype=np.float32)
-    x = np.array([collab_w.get(int(c), 0.0) for c in profile], dtype=np.float64)
-    w = np.array([content_w.get(int(c), 0.0) for c in profile], dtype=np.float64)
+    x = np.zeros(len(profile), dtype=np.float64)
+    x[np.searchsorted(profile, vectors.collab_cols)] = vectors.collab_weights
+    w = np.zeros(len(profile), dtype=np.float64)
+    w[np.searchsorted(profile, vectors.content_cols)] = vectors.content_weights
     moments = item_moments(model, profile)
     # A component the strategy does not blend is zero for every variant (its z-score too).
     z_collab = np.zeros((len(profile), len(top)), dtype=np.float64)

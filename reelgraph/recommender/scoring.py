@@ -14,7 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from reelgraph.recommender.collaborative import single_thread_blas
-from reelgraph.recommender.diversity import DIVERSITY_WEIGHT, mmr, pool_size, similarity_matrix
+from reelgraph.recommender.diversity import DIVERSITY_WEIGHT, CandidateSimilarity, mmr, pool_size
 from reelgraph.recommender.explain import Components, Reason, explain_top
 from reelgraph.recommender.hybrid import Strategy, blend
 from reelgraph.recommender.model import RecommenderModel
@@ -107,7 +107,8 @@ def _recommend(
         pool = top_k(ranked, model.item_ids, pool_size(k), accept)
         if not len(pool) or k <= 0:
             return final, content_stated, scores, pool[:0], np.zeros(0, dtype=np.float32)
-        order, values = mmr(ranked[pool], similarity_matrix(model.content.matrix, pool), k, DIVERSITY_WEIGHT)
+        similarity = CandidateSimilarity(model.content.matrix, pool)
+        order, values = mmr(ranked[pool], similarity, k, DIVERSITY_WEIGHT)
         return final, content_stated, scores, pool[order], values
 
     final, content_stated, scores, top, values = ranked_list(prefs)

@@ -34,7 +34,7 @@ from reelgraph.integrations.offline_catalog import OfflineCatalog
 from reelgraph.movie_filter import MovieFilterSpec
 from reelgraph.persistence import library as library_repo
 from reelgraph.persistence import recommendations as repo
-from reelgraph.persistence.activity_times import activity_times_of_user
+from reelgraph.persistence.recommender_profile import viewer_activity
 from reelgraph.recommender.engine import Preferences, Recommendation, RecommenderEngine, UserProfile
 from reelgraph.recommender.explain import Reason, ReasonKind
 from reelgraph.recommender.model import RecommenderModel
@@ -273,14 +273,12 @@ class RecommendationService:
 
     async def profile(self, user_id: int) -> UserProfile:
         async with self._sessions() as session:
-            ratings = await library_repo.ratings_of_user(session, user_id)
-            interactions = await library_repo.interactions_of_user(session, user_id)
-            stated = await library_repo.preferences_of(session, user_id)
-            rated_at = await activity_times_of_user(session, user_id)
+            activity = await viewer_activity(session, user_id)  # one query, not five
+        stated = activity.preferences
         return UserProfile(
-            ratings=ratings,
-            interactions=interactions,
-            rated_at=rated_at,
+            ratings=activity.ratings,
+            interactions=activity.interactions,
+            rated_at=activity.rated_at,
             preferences=Preferences(
                 favorite_genres=tuple(stated.get("FAVORITE_GENRE", [])),
                 disliked_genres=tuple(stated.get("DISLIKED_GENRE", [])),
