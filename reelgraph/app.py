@@ -6,6 +6,7 @@ import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 from starlette.applications import Starlette
@@ -16,14 +17,15 @@ from starlette.staticfiles import StaticFiles
 
 from reelgraph.admission import AdmissionControl
 from reelgraph.config import Settings, get_settings
+from reelgraph.edge import Edge
 from reelgraph.graphiql import STATIC_DIR, STATIC_PATH
-from reelgraph.http import BodySizeLimit, ErrorGuard, GraphQLView, download, health, ready
+from reelgraph.http import GraphQLView, download, health, ready
 from reelgraph.jobs.engine import JobEngine
 from reelgraph.jobs.metrics import JobCollector
 from reelgraph.mail import Mailer
 from reelgraph.observability import install_observability
 from reelgraph.schema.root import build_schema
-from reelgraph.security import SecurityHeaders, check_settings
+from reelgraph.security import check_settings
 from reelgraph.services.container import Services
 from reelgraph.services.theme_search import ThemeSearch
 
@@ -86,28 +88,22 @@ def create_app(
     if settings.graphiql_enabled:
         # The playground's pinned, vendored assets (reelgraph/graphiql): no CDN.
         routes.append(Mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="graphiql-static"))
+    cors: dict[str, Any] = {
+        "allow_origins": settings.cors_origins,
+        "allow_methods": ["GET", "POST", "OPTIONS"],
+        "allow_headers": [
+            "Authorization",
+            "Content-Type",
+            "Accept-Language",
+            "Apollo-Require-Preflight",
+            "X-Request-ID",
+        ],
+        # Browsers may read these from cross-origin answers: tracing ids and rate-limit hints.
+        "expose_headers": ["X-Request-ID", "Retry-After"],
+        "max_age": 600,
+    }
     middleware = [
-        Middleware(SecurityHeaders, hsts=settings.is_production),  # outermost: on every response
-        Middleware(
-            BodySizeLimit,
-            max_bytes=settings.max_body_bytes,
-            max_upload_bytes=settings.max_upload_body_bytes,
-        ),
-        Middleware(
-            CORSMiddleware,
-            allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST", "OPTIONS"],
-            allow_headers=[
-                "Authorization",
-                "Content-Type",
-                "Accept-Language",
-                "Apollo-Require-Preflight",
-                "X-Request-ID",
-            ],
-            # Browsers may read these from cross-origin answers: tracing ids and rate-limit hints.
-            expose_headers=["X-Request-ID", "Retry-After"],
-            max_age=600,
-        ),
+        Middleware(CORSMiddleware, **cors),
         # Innermost: a 503 for a busy server still gets CORS and security headers.
         Middleware(
             AdmissionControl,
@@ -116,7 +112,8 @@ def create_app(
         ),
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
-    install_observability(app, settings)  # request ids, access log, metrics, GET /metrics
-    # Added last, so outermost: whatever escapes (observability included) leaves as a JSON 500.
-    app.add_middleware(ErrorGuard)
+    metrics = install_observability(app, settings)  # the metrics and GET /metrics
+    # Outermost, one pass: request ids, error guard, security headers, body limit, metrics and
+    # access log, rate limit and response-cache hits (answered before CORS, admission and routing).
+    app.add_middleware(Edge, settings=settings, metrics=metrics, cors=cors)
     return app

@@ -153,6 +153,13 @@ class Settings(BaseSettings):
     # Requests per signed-in user or else per address; account mutations per address.
     rate_limit: str = "600/minute"
     auth_rate_limit: str = "30/minute"
+    # The general limit is counted in memory from leases taken from the shared counter (Redis
+    # across replicas); a lease covers at most this many seconds of a caller's traffic and a
+    # twentieth of the limit (0: every request asks the shared counter).
+    rate_limit_sync_seconds: float = Field(default=1.0, ge=0)
+    # reelgraph.access lines per second at most: past it, a second's further requests are counted,
+    # not logged (server errors always are); the next line says how many were left out. 0: all.
+    access_log_per_second: int = Field(default=200, ge=0)
     # Automatic persisted queries (Apollo protocol), kept in the shared cache this long.
     persisted_queries: bool = True
     persisted_query_ttl_seconds: int = 86_400

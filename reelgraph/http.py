@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 import logging
 import re
-from contextlib import suppress
 from typing import Any
 
 import numpy as np
+import orjson
 from cross_web import HTTPException
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLRequestData
@@ -21,16 +21,15 @@ from strawberry.types.unset import UnsetType
 
 from reelgraph.apq import PersistedQueries, PersistedQueryError
 from reelgraph.auth.viewer import resolve_viewer
-from reelgraph.caching.responses import ResponseCache
+from reelgraph.caching.responses import CachedResponse, ResponseCache
 from reelgraph.caching.shared_cache import cache_ready
 from reelgraph.errors import ErrorCode, Unauthenticated
 from reelgraph.graphiql import CONTENT_SECURITY_POLICY, graphiql_page
-from reelgraph.observability.context import new_request_id, request_id_var, sane_request_id
+from reelgraph.observability.middleware import error_codes
 from reelgraph.persistence.migrate import applied_revisions, head_revisions
 from reelgraph.schema.context import Context
 from reelgraph.schema.extensions.hostile_strings import RefusedCharacter, find_refused, refused_in_request
 from reelgraph.services.container import Services
-from reelgraph.throttling.request_limits import caller_key, client_ip, rate_limits, retry_after_message
 
 
 def error_response(
@@ -48,6 +47,20 @@ def error_response(
 
 
 log = logging.getLogger(__name__)
+
+# What reelgraph.edge.Edge, which answers response-cache hits and counts rate limits before this
+# view, leaves in the scope of a request it passes on, and what the view leaves for it.
+RESPONSE_CACHE_KEY = "reelgraph.response_cache_key"  # set: an anonymous query that may be cached
+OPERATION = "reelgraph.operation"  # (name, type), when the edge has read them from the body
+ERROR_CODES = "reelgraph.error_codes"  # the answer's error codes, so the edge need not rescan it
+PUBLIC_VARY = b"Accept-Language, Authorization"
+
+
+def public_cache_headers(max_age: int) -> list[tuple[bytes, bytes]]:
+    """An anonymous query's answer over GET (a persisted-query hash, typically) may sit in a CDN
+    as long as in the response cache."""
+    return [(b"cache-control", f"public, max-age={max_age}".encode()), (b"vary", PUBLIC_VARY)]
+
 
 MAX_JSON_DEPTH = 64
 # A JSON string, possessive so that the scan stays linear on unterminated strings and escapes.
@@ -76,12 +89,14 @@ def nesting_exceeds(text: str, limit: int) -> bool:
     return bool(steps) and int(np.frombuffer(steps, np.int8).cumsum(dtype=np.int64).max()) > limit
 
 
-def error_500(request_id: str | None) -> Response:
+def error_500() -> Response:
     response = error_response(500, "Internal server error.", ErrorCode.INTERNAL_SERVER_ERROR)
     response.headers["cache-control"] = "no-store"
-    if request_id:
-        response.headers["x-request-id"] = request_id
     return response
+
+
+class BodyTooLarge(Exception):
+    """Raised while a body is read past the limit (reelgraph.edge); the view answers 413."""
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -94,7 +109,7 @@ class GraphQLView(GraphQL[Context, None]):
             return
         request = Request(scope=scope, receive=receive)
         try:
-            response = await self._over_rate_limit(request) or await self._cached_or_run(request)
+            response = await self._cached_or_run(request)
         except HTTPException as exc:  # malformed JSON, wrong method or content type: coded, not plain text
             response = error_response(exc.status_code, exc.reason)
         except BodyTooLarge as exc:
@@ -104,59 +119,42 @@ class GraphQLView(GraphQL[Context, None]):
         except PersistedQueryError as exc:
             # Exactly Apollo's body (no `data`): its clients and links key on the message or code.
             response = error_response(exc.status, exc.message, exc.code, with_data=False)
-        retry_after = getattr(request.state, "retry_after", None)
+        retry_after = getattr(request.state, "retry_after", None)  # account mutations, chat (extensions)
         if retry_after is not None:
             response.headers["retry-after"] = str(retry_after)
+        if ERROR_CODES not in scope and response.media_type == "application/json":
+            scope[ERROR_CODES] = tuple(error_codes(bytes(response.body)))
         # Shared caches keep only what _cached_or_run marked public.
         response.headers.setdefault("cache-control", "no-store")
         await response(scope, receive, send)
 
-    async def _over_rate_limit(self, request: Request) -> Response | None:
-        """Every request counts, before its body is even read; None when it may go on."""
-        services: Services = request.app.state.services
-        caller = caller_key(request.headers.get("authorization"), client_ip(request), services.codec)
-        retry_after = await rate_limits(request).hit_caller(caller)
-        if retry_after is None:
-            return None
-        request.state.retry_after = retry_after
-        return error_response(
-            200, retry_after_message(retry_after), ErrorCode.RATE_LIMITED, retryAfter=retry_after
-        )
-
     async def _cached_or_run(self, request: Request) -> Response:
-        cache: ResponseCache = request.app.state.services.response_cache
-        # Only anonymous requests: a viewer's lists and fields depend on who they are.
-        if not cache.enabled or "authorization" in request.headers or request.method not in ("GET", "POST"):
-            return await self.run(request)
-        if request.method == "GET" and "text/html" in request.headers.get("accept", ""):
-            return await self.run(request)  # the GraphiQL page
-        body = await request.body()  # Starlette keeps it for Strawberry to read again
-        key = cache.key(
-            request.method,
-            request.scope.get("query_string", b""),
-            body,
-            request.headers.get("accept-language", ""),
-        )
-        cached = cache.get(key)
-        if cached is not None:
-            response = Response(cached, media_type="application/json", headers={"x-reelgraph-cache": "hit"})
-            return self._publicly_cacheable(request, response)
+        """Runs the operation; stores the answer when the edge found it cacheable but not cached."""
+        key: bytes | None = request.scope.get(RESPONSE_CACHE_KEY)
         response = await self.run(request)
+        if key is None:
+            return response
         context: Context | None = getattr(request.state, "graphql_context", None)
         if context is not None and context.cacheable_response and response.status_code == 200:
-            cache.put(key, bytes(response.body))
-            return self._publicly_cacheable(request, response)
+            cache: ResponseCache = request.app.state.services.response_cache
+            body = bytes(response.body)
+            codes = tuple(error_codes(body))
+            request.scope[ERROR_CODES] = codes
+            operation, kind = request.scope.get(OPERATION, ("", ""))
+            cache.put(key, CachedResponse.of(body, operation, kind, codes))
+            if request.method == "GET":
+                max_age = request.app.state.services.settings.response_cache_seconds
+                for name, value in public_cache_headers(max_age):
+                    response.headers[name.decode()] = value.decode()
         return response
 
-    @staticmethod
-    def _publicly_cacheable(request: Request, response: Response) -> Response:
-        """An anonymous query's answer over GET (a persisted-query hash, typically) may sit in a CDN
-        as long as in the response cache."""
-        if request.method == "GET":
-            max_age = request.app.state.services.settings.response_cache_seconds
-            response.headers["cache-control"] = f"public, max-age={max_age}"
-            response.headers["vary"] = "Accept-Language, Authorization"
-        return response
+    def encode_json(self, data: object) -> str:
+        """orjson: several times faster than json.dumps on a page of movies. A str, as WebSocket
+        messages must be text frames."""
+        try:
+            return orjson.dumps(data).decode()
+        except TypeError:  # e.g. an integer beyond 64 bits, which json.dumps writes
+            return json.dumps(data)
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         # A hash-only persisted query over GET has no `query` either, but is no browser visit.
@@ -265,117 +263,6 @@ class GraphQLView(GraphQL[Context, None]):
         context = Context.create(request.app.state.services, request)
         request.state.graphql_context = context
         return context
-
-
-class BodyTooLarge(Exception):
-    pass
-
-
-class BodySizeLimit:
-    """Refuses bodies over `max_bytes`, by Content-Length or while streaming, before any parsing.
-
-    Signed-in multipart requests (file uploads: importLibrary) may reach `max_upload_bytes`;
-    anonymous ones cannot upload anything, so they keep the plain limit."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int, max_upload_bytes: int | None = None) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-        self.max_upload_bytes = max(max_upload_bytes or max_bytes, max_bytes)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = dict(scope["headers"])
-        limit = self._limit(headers)
-        declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            await self._too_large(limit)(scope, receive, send)
-            return
-        received = 0
-
-        async def limited_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    raise BodyTooLarge(self._message(limit))
-            return message
-
-        await self.app(scope, limited_receive, send)
-
-    def _limit(self, headers: dict[bytes, bytes]) -> int:
-        content_type = headers.get(b"content-type", b"").lower()
-        if content_type.startswith(b"multipart/form-data") and b"authorization" in headers:
-            return self.max_upload_bytes
-        return self.max_bytes
-
-    def _message(self, limit: int) -> str:
-        return f"Request body exceeds the limit of {limit} bytes."
-
-    def _too_large(self, limit: int) -> Response:
-        return error_response(413, self._message(limit))
-
-
-class ErrorGuard:
-    """Outermost: an exception escaping the app becomes a JSON 500 (INTERNAL_SERVER_ERROR) rather
-    than Starlette's plain-text one, logged once with the request id and its traceback; the server
-    goes on serving. A response already under way is ended (HTTP) or closed (WebSocket, 1011).
-
-    It assigns the request id itself (the client's, when sane), passing it on in the X-Request-ID
-    header, so that its log line and the access log name the same request.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)
-            return
-        scope, request_id = self._with_request_id(scope)
-        started = ended = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started, ended
-            kind = message["type"]
-            started = started or kind in ("http.response.start", "websocket.accept", "websocket.close")
-            ended = ended or kind == "websocket.close"
-            ended = ended or (kind == "http.response.body" and not message.get("more_body", False))
-            await send(message)
-
-        token = request_id_var.set(request_id)
-        try:
-            await self.app(scope, receive, tracking_send)
-        except Exception:
-            method = scope.get("method", "WEBSOCKET")
-            log.exception("unhandled error in %s %s (request %s)", method, scope["path"], request_id)
-            if not ended:
-                with suppress(Exception):  # the client may be gone already
-                    await self._end(scope, receive, send, started, request_id)
-        finally:
-            request_id_var.reset(token)
-
-    @staticmethod
-    def _with_request_id(scope: Scope) -> tuple[Scope, str]:
-        headers: list[tuple[bytes, bytes]] = list(scope.get("headers") or ())
-        given = next((value for name, value in headers if name.lower() == b"x-request-id"), None)
-        request_id = sane_request_id(given)
-        if request_id is None:
-            request_id = new_request_id()
-            headers = [(name, value) for name, value in headers if name.lower() != b"x-request-id"]
-            scope = {**scope, "headers": [*headers, (b"x-request-id", request_id.encode())]}
-        return scope, request_id
-
-    @staticmethod
-    async def _end(scope: Scope, receive: Receive, send: Send, started: bool, request_id: str) -> None:
-        if scope["type"] == "websocket":
-            await send({"type": "websocket.close", "code": 1011, "reason": ""})
-        elif started:
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
-        else:
-            await error_500(request_id)(scope, receive, send)
 
 
 async def health(request: Request) -> Response:

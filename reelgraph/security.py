@@ -1,9 +1,6 @@
-"""Production safeguards: security headers on every response, and settings refused at start-up."""
+"""Production safeguards: the security headers of every response, and settings refused at start-up."""
 
 from __future__ import annotations
-
-from starlette.datastructures import MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reelgraph.config import ConfigError, Settings
 
@@ -14,34 +11,19 @@ HSTS = "max-age=31536000; includeSubDomains"
 DEVELOPMENT_CORS_ORIGINS = ["http://localhost:3000", "http://127.0.0.1:3000"]
 
 
-class SecurityHeaders:
-    """Adds nosniff, a strict referrer policy, no framing, a CSP unless the response has its own,
-    and HSTS in production, to every HTTP response (errors and CORS preflights included)."""
-
-    def __init__(self, app: ASGIApp, hsts: bool) -> None:
-        self.app = app
-        self.headers = [
-            ("x-content-type-options", "nosniff"),
-            ("referrer-policy", "no-referrer"),
-            ("x-frame-options", "DENY"),
-        ]
-        if hsts:
-            self.headers.append(("strict-transport-security", HSTS))
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in self.headers:
-                    headers.setdefault(name, value)
-                headers.setdefault("content-security-policy", API_CONTENT_SECURITY_POLICY)
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+def security_headers(hsts: bool) -> list[tuple[bytes, bytes]]:
+    """What every HTTP response carries (errors and CORS preflights included), unless it set the
+    header itself (the GraphiQL page has its own CSP): nosniff, a strict referrer policy, no
+    framing, a CSP for JSON, and HSTS in production. reelgraph.edge adds them."""
+    headers = [
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"no-referrer"),
+        (b"x-frame-options", b"DENY"),
+        (b"content-security-policy", API_CONTENT_SECURITY_POLICY.encode()),
+    ]
+    if hsts:
+        headers.append((b"strict-transport-security", HSTS.encode()))
+    return headers
 
 
 def check_settings(settings: Settings) -> None:

@@ -87,7 +87,8 @@ async def test_the_server_refuses_with_cors_headers_when_busy(tmp_path: Path) ->
     ):
         ok = await http.post("/graphql", json={"query": "{ __typename }"})
         assert ok.json()["data"] == {"__typename": "Query"}
-        # Hold the only slot with a request whose body never finishes arriving.
+        # Hold the only slot with a request whose body never finishes arriving: a signed-in one (a
+        # forged token counts as anonymous), as the edge reads anonymous bodies before admission.
         body_started = asyncio.Event()
 
         async def slow_body():  # type: ignore[no-untyped-def]
@@ -96,14 +97,21 @@ async def test_the_server_refuses_with_cors_headers_when_busy(tmp_path: Path) ->
             yield b'{"query": "{ __typename }"}'
 
         held = asyncio.create_task(
-            http.post("/graphql", content=slow_body(), headers={"content-type": "application/json"})
+            http.post(
+                "/graphql",
+                content=slow_body(),
+                headers={"content-type": "application/json", "authorization": "Bearer forged.token.value"},
+            )
         )
         await body_started.wait()
         await asyncio.sleep(0.05)
         busy = await http.post(
-            "/graphql", json={"query": "{ __typename }"}, headers={"origin": "http://localhost:3000"}
+            "/graphql", json={"query": "{ busy: __typename }"}, headers={"origin": "http://localhost:3000"}
         )
         assert busy.status_code == 503
+        # An answer the response cache holds needs no slot: it is served meanwhile.
+        cached = await http.post("/graphql", json={"query": "{ __typename }"})
+        assert cached.status_code == 200 and cached.headers["x-reelgraph-cache"] == "hit"
         assert busy.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
         assert busy.headers["access-control-allow-origin"] == "http://localhost:3000"
         assert busy.headers["x-request-id"]

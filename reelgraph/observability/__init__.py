@@ -1,6 +1,7 @@
 """Observability: Prometheus metrics at /metrics, structured logs with request ids, optional tracing.
 
-    install_observability(app, settings)   # in create_app: the middleware and the /metrics route
+    install_observability(app, settings)   # in create_app: the metrics and the /metrics route
+    RequestObserver(metrics, ...)          # what reelgraph.edge records at the end of each request
     configure_logging(...)                 # in the `reelgraph` command: JSON or text log lines
 
 Settings (environment): REELGRAPH_LOG_FORMAT=json|text (default: json in production, text in
@@ -19,12 +20,13 @@ from starlette.applications import Starlette
 from reelgraph.observability.context import current_request_id, request_id_var
 from reelgraph.observability.logs import JsonFormatter, TextFormatter, configure_logging
 from reelgraph.observability.metrics import Metrics, metrics_endpoint
-from reelgraph.observability.middleware import ObservabilityMiddleware
+from reelgraph.observability.middleware import RequestObserver
 
 __all__ = [
     "JsonFormatter",
     "Metrics",
     "ObservabilityOptions",
+    "RequestObserver",
     "TextFormatter",
     "configure_logging",
     "current_request_id",
@@ -66,16 +68,14 @@ class ObservabilityOptions:
 
 
 def install_observability(app: Starlette, settings: Any | None = None) -> Metrics | None:
-    """Adds the outermost middleware (request ids, access log, metrics, spans) and GET /metrics.
+    """Makes the app's Metrics (None when off) and adds GET /metrics; reelgraph.edge.Edge records
+    each request into them (request ids, access log, spans too).
 
-    Call before the app serves its first request. Returns the app's Metrics (None when off).
+    Call before the app serves its first request.
     """
     options = ObservabilityOptions.from_settings(settings)
     metrics = Metrics(app) if options.metrics else None
     app.state.metrics = metrics
-    # add_middleware puts it outermost (inside Starlette's own error handler), so the request id
-    # is set before any other middleware logs and every response carries X-Request-ID.
-    app.add_middleware(ObservabilityMiddleware, metrics=metrics)
     if metrics is not None:
         app.add_route(METRICS_PATH, metrics_endpoint(metrics), methods=["GET"], include_in_schema=False)
     return metrics

@@ -90,7 +90,7 @@ def configure_logging(
     """Configure the root logger and route uvicorn's loggers to it; returns the handler.
 
     `access_level` sets the level of reelgraph.access lines (the server's --log-level);
-    `uvicorn_access` keeps uvicorn's own access lines (for apps without ObservabilityMiddleware).
+    `uvicorn_access` keeps uvicorn's own access lines (for apps without reelgraph.edge.Edge).
     """
     root = logging.getLogger()
     for handler in list(root.handlers):
