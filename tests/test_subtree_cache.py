@@ -178,6 +178,9 @@ async def test_viewer_fields_are_never_shared_between_viewers(apps: tuple[Isolat
             nodes = body["data"]["trending"]["nodes"]
             assert nodes[0]["tmdbId"] == top and nodes[0]["viewerInteractions"] == kinds
             assert all(node["viewerInteractions"] == [] for node in nodes[1:])
+    # A bad token is not anonymous: the viewer fields refuse it, cached or not.
+    refused = await compare(apps, query, {}, token="not-a-token")
+    assert refused.get("errors"), refused
 
 
 def test_only_catalog_fields_are_stored() -> None:

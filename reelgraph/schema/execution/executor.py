@@ -14,7 +14,7 @@ uncached path answers.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
 from graphql import (
@@ -61,6 +61,10 @@ CATALOG_FIELDS: dict[str, frozenset[str]] = {
     "Genre": frozenset({"__typename", "id", "tmdbId", "name"}),
 }
 ROOT_TYPE = "Movie"
+# What Movie's viewer fields answer to a request without a token ("empty when anonymous"): such a
+# request gets these without their resolvers running (nothing is stored; with the subtree cache
+# off the resolvers answer, and tests/test_subtree_cache.py compares the two).
+ANONYMOUS_ANSWERS: dict[str, Callable[[], Any]] = {"viewerInteractions": list, "viewerRating": lambda: None}
 # Mutations whose success makes stored subtrees pointless (keys carry the data, so they are
 # never wrong; this only frees them).
 CLEARING_MUTATIONS = frozenset({"refreshCache"})
@@ -93,20 +97,29 @@ def movie_key(movie: Movie) -> tuple[Any, ...]:
 class _Plan:
     """How one collected selection of Movie splits into stored and executed fields."""
 
-    __slots__ = ("cached", "number", "order", "rest", "signature")
+    __slots__ = ("answers", "cached", "number", "order", "rest", "signature")
 
     def __init__(
         self,
         signature: Hashable,
         cached: dict[str, FieldDetailsList],
         rest: dict[str, FieldDetailsList],
+        answers: dict[str, Callable[[], Any]],
         order: tuple[str, ...],
     ) -> None:
         self.signature = signature
         self.number: int | None = None
         self.cached = cached
         self.rest = rest
+        self.answers = answers
         self.order = order
+
+    def merge(self, stored: dict[str, Any], executed: dict[str, Any] | None) -> dict[str, Any]:
+        answers = self.answers
+        return {
+            name: stored[name] if name in stored else answers[name]() if name in answers else executed[name]  # type: ignore[index]  # the rest: executed is given
+            for name in self.order
+        }
 
 
 class SubtreeCachingExecutor(StrawberryGraphQLCoreExecutionContext):
@@ -145,11 +158,11 @@ class SubtreeCachingExecutor(StrawberryGraphQLCoreExecutionContext):
                 return_type, field_details_list, path, result, position_context, plan, key
             )
         if not plan.rest:
-            return dict(stored)
+            return plan.merge(stored, None) if plan.answers else dict(stored)
         rest: Any = self.execute_fields(return_type, result, path, plan.rest, None)
         if self.is_awaitable(rest):
             return self._merge_later(plan, stored, rest)
-        return {name: stored[name] if name in stored else rest[name] for name in plan.order}
+        return plan.merge(stored, rest)
 
     # -- a movie not seen before: graphql-core's own path, then keep what it may --
 
@@ -194,8 +207,7 @@ class SubtreeCachingExecutor(StrawberryGraphQLCoreExecutionContext):
     async def _merge_later(
         self, plan: _Plan, stored: dict[str, Any], rest: Awaitable[dict[str, Any]]
     ) -> dict[str, Any]:
-        executed = await rest
-        return {name: stored[name] if name in stored else executed[name] for name in plan.order}
+        return plan.merge(stored, await rest)
 
     # -- which fields of a selection are stored, and the selection's signature --
 
@@ -215,17 +227,27 @@ class SubtreeCachingExecutor(StrawberryGraphQLCoreExecutionContext):
             return _UNCACHEABLE
         cached: dict[str, FieldDetailsList] = {}
         rest: dict[str, FieldDetailsList] = {}
+        answers: dict[str, Callable[[], Any]] = {}
         parts: list[Hashable] = []
+        anonymous = self._anonymous()
         for name, details in grouped.items():
             part = self._signature(return_type, details)
-            if part is None:
-                rest[name] = details
-            else:
+            field_name = details[0].node.name.value
+            if part is not None:
                 cached[name] = details
                 parts.append((name, part))
+            elif anonymous and field_name in ANONYMOUS_ANSWERS and not details[0].node.arguments:
+                answers[name] = ANONYMOUS_ANSWERS[field_name]
+            else:
+                rest[name] = details
         if not cached:
             return _UNCACHEABLE
-        return _Plan((return_type.name, tuple(parts)), cached, rest, tuple(grouped))
+        return _Plan((return_type.name, tuple(parts)), cached, rest, answers, tuple(grouped))
+
+    def _anonymous(self) -> bool:
+        """A request without a token (a bad token is not anonymous: its resolvers refuse it)."""
+        authorization = getattr(self.context_value, "authorization", None)
+        return authorization is not None and authorization() is None
 
     def _signature(self, parent: GraphQLObjectType, details: FieldDetailsList) -> Hashable | None:
         """A hashable description of one field's selection, or None when it must be executed."""
