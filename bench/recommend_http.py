@@ -1,6 +1,11 @@
 """recommendations(first: 20) over the GraphQL endpoint for a viewer with 200 ratings: p50 and p99,
 in-process (ASGI transport), on the offline catalog. Also the server's memory with the model loaded.
 
+The machine is shared, so the same run measures two references, interleaved with the
+recommendations requests: ``{ viewer { id } }`` over the same endpoint (authentication, the
+GraphQL layer and the middleware, no recommender) and the engine's ``recommend`` for the same
+profile called directly (no HTTP, no database). The ratios say where the time goes under any load.
+
     python -m bench.recommend_http [--requests 100]
 """
 
@@ -8,10 +13,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import resource
 import statistics
 import tempfile
 import time
+from typing import Any
 
 import httpx
 
@@ -21,6 +28,7 @@ from reelgraph.integrations.offline_catalog import OfflineCatalog
 from reelgraph.persistence.migrate import upgrade_to_head
 
 QUERY = "{ recommendations(first: 20) { movie { tmdbId title year } score reasons { kind text } } }"
+REFERENCE = "{ viewer { id } }"
 
 
 def _rss_mib() -> float:
@@ -47,7 +55,7 @@ async def main(requests: int) -> None:
             ) as client,
         ):
 
-            async def gql(query: str, token: str | None = None, **variables: object) -> dict:
+            async def gql(query: str, token: str | None = None, **variables: object) -> dict[str, Any]:
                 headers = {"authorization": f"Bearer {token}"} if token else {}
                 body = (
                     await client.post(
@@ -55,7 +63,8 @@ async def main(requests: int) -> None:
                     )
                 ).json()
                 assert "errors" not in body, body
-                return body["data"]
+                data: dict[str, Any] = body["data"]
+                return data
 
             token = (
                 await gql(
@@ -76,20 +85,35 @@ async def main(requests: int) -> None:
             started = time.perf_counter()
             await gql(QUERY, token)  # trains the model on first use
             first_call = time.perf_counter() - started
-            latencies = []
+            recs = app.state.services.recommendations
+            engine = await recs.ready_engine()
+            profile = await recs.profile(1)  # the bench viewer, as the request reads it
+            latencies: list[float] = []
+            reference: list[float] = []
+            engine_ms: list[float] = []
             for _ in range(requests):
                 started = time.perf_counter()
                 found = await gql(QUERY, token)
                 latencies.append((time.perf_counter() - started) * 1000)
                 assert len(found["recommendations"]) == 20
+                started = time.perf_counter()
+                await gql(REFERENCE, token)
+                reference.append((time.perf_counter() - started) * 1000)
+                started = time.perf_counter()
+                engine.recommend(profile, 20)
+                engine_ms.append((time.perf_counter() - started) * 1000)
             latencies.sort()
+            p50 = statistics.median(latencies)
             print(
                 f"viewer with {len(rated)} ratings, recommendations(first: 20) over /graphql, {requests} requests"
             )
             print(f"first call (includes training): {first_call:.1f} s")
-            print(
-                f"p50 {statistics.median(latencies):.1f} ms   p99 {latencies[int(0.99 * len(latencies)) - 1]:.1f} ms"
-            )
+            print(f"p50 {p50:.1f} ms   p99 {latencies[int(0.99 * len(latencies)) - 1]:.1f} ms")
+            ref50 = statistics.median(reference)
+            print(f"same run, {REFERENCE} p50 {ref50:.1f} ms: recommendations cost {p50 / ref50:.2f}x it")
+            eng50 = statistics.median(engine_ms)
+            print(f"same run, engine.recommend alone p50 {eng50:.1f} ms ({eng50 / p50:.0%} of the request)")
+            print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
             print(f"process RSS: {rss_before:.0f} MiB before the model, {_rss_mib():.0f} MiB with it")
 
 

@@ -80,6 +80,23 @@ async def test_personal_strategies_follow_taste(gql: GraphQLClient, fan: str) ->
     assert len(themed) >= 7
 
 
+async def test_reasons_name_their_movie_however_the_query_asks(gql: GraphQLClient, fan: str) -> None:
+    """The named movie comes back through a fragment too, and the texts alone answer the same."""
+    by_fragment = """
+    query { recommendations(first: 10) { movie { tmdbId } reasons { ...Why } } }
+    fragment Why on RecommendationReason { kind text becauseOf { tmdbId title } }
+    """
+    texts_only = "query { recommendations(first: 10) { movie { tmdbId } reasons { kind text } } }"
+    named = (await gql(by_fragment, {}, token=fan))["data"]["recommendations"]
+    plain = (await gql(texts_only, {}, token=fan))["data"]["recommendations"]
+    liked = [x for r in named for x in r["reasons"] if x["kind"] == "BECAUSE_YOU_LIKED"]
+    assert liked and all(x["becauseOf"]["tmdbId"] in LIKED and x["becauseOf"]["title"] for x in liked)
+    assert [r["movie"]["tmdbId"] for r in plain] == [r["movie"]["tmdbId"] for r in named]
+    assert [[x["text"] for x in r["reasons"]] for r in plain] == [
+        [x["text"] for x in r["reasons"]] for r in named
+    ]
+
+
 async def test_reasons_in_french(gql: GraphQLClient, fan: str) -> None:
     found = await recs(gql, fan, first=5, l="fr-FR")
     texts = [reason["text"] for r in found for reason in r["reasons"]]

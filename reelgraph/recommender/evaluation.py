@@ -70,7 +70,7 @@ from reelgraph.recommender.hybrid import (
     standardize,
     training_values,
 )
-from reelgraph.recommender.metrics import METRICS, ranking_metrics, summarise, top_columns
+from reelgraph.recommender.metrics import LIST_LENGTH, METRICS, ranking_metrics, summarise, top_columns
 from reelgraph.recommender.model import RecommenderModel
 from reelgraph.recommender.movielens import RatingsTable, build_content
 from reelgraph.recommender.scoring import score_batch
@@ -98,6 +98,10 @@ NEXT_WEIGHT = 0.5  # z-score weight of the transition component in HYBRID_NEXT
 # HYBRID_MMR: HYBRID re-ranked for diversity, as served (recommend's MMR, diversity.DIVERSITY_WEIGHT).
 DIVERSE_METHOD = "HYBRID_MMR"
 DEFAULT_METHODS = (*STRATEGY_METHODS, DIVERSE_METHOD, *BASELINE_METHODS)
+SERVED_NOTE = (
+    f"{DIVERSE_METHOD} is the list the API serves (HYBRID re-ranked for diversity, weight "
+    f"{DIVERSITY_WEIGHT}); HYBRID is the same scores before the re-rank."
+)
 COLD_METHODS = ("HYBRID", "COLLABORATIVE", "CONTENT", "MostPop", "RecencyPop")
 PROTOCOLS = ("random", "temporal", "both")
 # RecencyPop's half-life when the configuration has none (the one chosen for HYBRID otherwise).
@@ -176,8 +180,10 @@ class Scorer:
             hybrid = out.get("HYBRID")
             if hybrid is None:
                 hybrid = self.scores(["HYBRID"])["HYBRID"]
+            # The whole scored list (top 20, R@20 too) is the served one: MMR picks 20, as for
+            # `recommendations(first: 20)`, and its first 10 are the same as when it picks 10.
             out[DIVERSE_METHOD] = rerank_scores(
-                hybrid, self.content.matrix, fold.inputs, 10, DIVERSITY_WEIGHT
+                hybrid, self.content.matrix, fold.inputs, LIST_LENGTH, DIVERSITY_WEIGHT
             )
         recency_half_life = self.config.popularity_half_life_days or RECENCY_POP_HALF_LIFE_DAYS
         baselines: dict[str, Callable[[], np.ndarray]] = {
@@ -257,6 +263,9 @@ class EvaluationReport:
                 users = self.mean_sd(scenario, method, "users")[0]
                 lines.append(f"| {method} | " + " | ".join(cells) + f" | {users:.0f} |")
             lines.append("")
+            if DIVERSE_METHOD in methods:
+                lines.append(SERVED_NOTE)
+                lines.append("")
         if self.timings:
             lines.append(
                 "Mean seconds per seed: "

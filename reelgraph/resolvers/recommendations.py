@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from strawberry.types.nodes import SelectedField, Selection
+
 from reelgraph.recommender.engine import Recommendation as Scored
 from reelgraph.schema.catalog.inputs import MovieFilter
 from reelgraph.schema.catalog.types import Genre, Movie, Person
@@ -46,9 +50,15 @@ async def recommendations(
 
 async def _wrap(info: Info, found: list[Scored], lang: str) -> list[Recommendation]:
     loaders = info.context.loaders
-    # One batch for the recommended movies and every movie, genre and person the reasons name.
-    movie_ids = {r.tmdb_id for r in found} | {x.movie_id for r in found for x in r.reasons if x.movie_id}
-    person_ids = {x.person_id for r in found for x in r.reasons if x.person_id}
+    # One batch for the recommended movies and every movie and person the reasons name, when the
+    # query asks for them (most lists show the reasons' texts only).
+    wanted = _reason_fields(info)
+    movie_ids = {r.tmdb_id for r in found}
+    if "becauseOf" in wanted:
+        movie_ids |= {x.movie_id for r in found for x in r.reasons if x.movie_id}
+    person_ids = (
+        {x.person_id for r in found for x in r.reasons if x.person_id} if "person" in wanted else set()
+    )
     movies = dict(zip(movie_ids, await loaders.movie.load_many([(m, lang) for m in movie_ids]), strict=True))
     people = dict(
         zip(person_ids, await loaders.person.load_many([(p, lang) for p in person_ids]), strict=True)
@@ -81,3 +91,18 @@ async def _wrap(info: Info, found: list[Scored], lang: str) -> list[Recommendati
         for r in found
         if (details := movies.get(r.tmdb_id))  # the catalog must still know it: nothing invented
     ]
+
+
+def _reason_fields(info: Info) -> set[str]:
+    """Names of the fields selected under ``reasons`` (through fragments too)."""
+    found: set[str] = set()
+
+    def walk(selections: Sequence[Selection], under_reasons: bool) -> None:
+        for selection in selections:
+            name = selection.name if isinstance(selection, SelectedField) else None  # or a fragment
+            if under_reasons and name:
+                found.add(name)
+            walk(selection.selections, under_reasons or name == "reasons")
+
+    walk(info.selected_fields, False)
+    return found
