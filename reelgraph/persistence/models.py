@@ -224,7 +224,20 @@ class PreferenceRow(SQLModel, table=True):
 
 class WatchEventRow(SQLModel, table=True):
     __tablename__ = "watch_events"
-    __table_args__ = (sa.Index("ix_watch_events_user_id_id", "user_id", "id"), NEVER_REUSED_IDS)
+    __table_args__ = (
+        sa.Index("ix_watch_events_user_id_id", "user_id", "id"),
+        # An anonymous view's dedup check (its viewer's last view of the movie) without walking
+        # every view of a popular movie; signed-in rows (no key) are left out of it.
+        sa.Index(
+            "ix_watch_events_anonymous_key",
+            "anonymous_key",
+            "movie_id",
+            "watched_at",
+            postgresql_where=sa.text("anonymous_key IS NOT NULL"),
+            sqlite_where=sa.text("anonymous_key IS NOT NULL"),
+        ),
+        NEVER_REUSED_IDS,
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int | None = user_fk(nullable=True, index=False)

@@ -1,6 +1,6 @@
 """access-path indexes: (user_id, id) for library pages, (movie_id, id) for a movie's reviews,
-time columns that ranges are asked on, and a trigram index for users(search:) on PostgreSQL (a
-plain one on SQLite)
+(anonymous_key, movie_id, watched_at) for an anonymous view's dedup check, time columns that ranges
+are asked on, and a trigram index for users(search:) on PostgreSQL (a plain one on SQLite)
 
 Revision ID: 0007
 Revises: 0006
@@ -8,6 +8,7 @@ Create Date: 2026-12-03
 """
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0007'
@@ -35,6 +36,10 @@ _REPLACED = [
     ('reviews', 'ix_reviews_movie_id', ['movie_id']),
 ]
 _SEARCH = ('users', 'ix_users_search', ['name', 'email'])
+# An anonymous view's dedup check: its viewer's last view of that movie. Partial: signed-in rows
+# (no key) stay out of it.
+_ANONYMOUS = ('watch_events', 'ix_watch_events_anonymous_key', ['anonymous_key', 'movie_id', 'watched_at'])
+_ANONYMOUS_ONLY = sa.text('anonymous_key IS NOT NULL')
 
 
 def _postgresql() -> bool:
@@ -46,6 +51,8 @@ def upgrade() -> None:
     if not _postgresql():
         for added_table, added, added_columns in [*_ADDED, _SEARCH]:
             op.create_index(added, added_table, added_columns, unique=False)
+        anonymous_table, anonymous, anonymous_columns = _ANONYMOUS
+        op.create_index(anonymous, anonymous_table, anonymous_columns, unique=False, sqlite_where=_ANONYMOUS_ONLY)
         for replaced_table, replaced, _columns in _REPLACED:
             op.drop_index(replaced, table_name=replaced_table)
         return
@@ -68,6 +75,16 @@ def upgrade() -> None:
             postgresql_concurrently=True,
             if_not_exists=True,
         )
+        anonymous_table, anonymous, anonymous_columns = _ANONYMOUS
+        op.create_index(
+            anonymous,
+            anonymous_table,
+            anonymous_columns,
+            unique=False,
+            postgresql_where=_ANONYMOUS_ONLY,
+            postgresql_concurrently=True,
+            if_not_exists=True,
+        )
         for replaced_table, replaced, _columns in _REPLACED:
             op.drop_index(replaced, table_name=replaced_table, postgresql_concurrently=True, if_exists=True)
 
@@ -75,6 +92,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     table, name, _columns = _SEARCH
     op.drop_index(name, table_name=table)  # pg_trgm stays: other objects may use it
+    anonymous_table, anonymous, _columns = _ANONYMOUS
+    op.drop_index(anonymous, table_name=anonymous_table)
     for replaced_table, replaced, columns in _REPLACED:
         op.create_index(replaced, replaced_table, columns, unique=False)
     for added_table, added, _columns in reversed(_ADDED):
