@@ -3,6 +3,8 @@
 A cursor holds the list it belongs to, the upstream position of the next item and a key to the
 "already served" map kept in the shared cache. When the upstream shifts between two pages (new
 trending entries push others down), items served on earlier pages are skipped instead of repeated.
+The map's key is a digest of its content, so every client served the same page shares one entry:
+the store grows with distinct pages, not with requests.
 A cursor of one list (trending) is refused by every other (discover, another window or filter).
 """
 
@@ -11,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeGuard
@@ -301,6 +302,8 @@ class MovieLists:
         }
         if len(served) > SEEN_MAX_ENTRIES:
             served = dict(sorted(served.items(), key=lambda kv: kv[1])[-SEEN_MAX_ENTRIES:])
-        key = uuid.uuid4().hex
+        # Content-addressed: the same served map (same list, same page) is one entry for everyone.
+        canonical = json.dumps(sorted(served.items()), separators=(",", ":")).encode()
+        key = hashlib.blake2b(canonical, digest_size=16).hexdigest()
         await self._fetcher.put(f"seen:{key}", served, SEEN_TTL_SECONDS)
         return key
