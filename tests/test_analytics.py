@@ -3,6 +3,10 @@
 The session database is shared with other test files, so HTTP checks compare counts before and
 after inserting known rows; the service checks use days in 2001, where nothing else writes.
 Every row made here is deleted afterwards (users cascade to their events and ratings).
+
+Rows are written straight to the tables here, behind the API's back, as a bulk load would be:
+the rollups analytics reads are rebuilt after each write (tests/test_analytics_rollups.py checks
+that the API's own writes keep them without a rebuild).
 """
 
 from __future__ import annotations
@@ -63,6 +67,9 @@ class Rows:
         self.own_movies.append(UNKNOWN_MOVIE)
         return UNKNOWN_MOVIE
 
+    async def rebuild(self) -> None:
+        await AnalyticsService(self.sessions).rebuild_rollups()
+
     async def user(self, created_at: datetime | None = None) -> int:
         created_at = created_at or datetime.now(UTC)
         async with self.sessions.begin() as session:
@@ -77,11 +84,13 @@ class Rows:
             await session.flush()
             assert row.id is not None
             self.user_ids.append(row.id)
-            return row.id
+        await self.rebuild()
+        return row.id
 
     async def add(self, *rows: Any) -> None:
         async with self.sessions.begin() as session:
             session.add_all(rows)
+        await self.rebuild()
 
     async def watches(self, movie_id: int, at: datetime, count: int = 1, user_id: int | None = None) -> None:
         # Events without a user are anonymous viewers, as the history mutation records them.
@@ -108,6 +117,7 @@ class Rows:
             )
             if self.own_movies:
                 await session.execute(delete(MovieRow).where(MovieRow.tmdb_id.in_(self.own_movies)))
+        await self.rebuild()
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from typing import TypeVar
 from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from reelgraph.persistence import movie_aggregates
 from reelgraph.persistence.models import (
     InteractionRow,
     MovieGenreRow,
@@ -68,14 +69,20 @@ async def get_interaction(
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def remove_kinds(session: AsyncSession, user_id: int, movie_id: int, kinds: Sequence[str]) -> None:
-    await session.execute(
-        delete(InteractionRow).where(
+async def remove_kinds(
+    session: AsyncSession, user_id: int, movie_id: int, kinds: Sequence[str]
+) -> list[datetime]:
+    """Deletes those interactions; returns their creation times (the rollups forget them)."""
+    removed = await session.execute(
+        delete(InteractionRow)
+        .where(
             InteractionRow.user_id == user_id,
             InteractionRow.movie_id == movie_id,
             InteractionRow.kind.in_(list(kinds)),
         )
+        .returning(InteractionRow.created_at)
     )
+    return list(removed.scalars())
 
 
 async def interactions_by_movie(
@@ -111,12 +118,8 @@ async def ratings_by_movie(session: AsyncSession, user_id: int, movie_ids: Seque
 
 
 async def average_ratings(session: AsyncSession, movie_ids: Sequence[int]) -> dict[int, float]:
-    rows = await session.execute(
-        select(RatingRow.movie_id, func.avg(RatingRow.value))
-        .where(RatingRow.movie_id.in_(list(movie_ids)))
-        .group_by(RatingRow.movie_id)
-    )
-    return {movie_id: float(average) for movie_id, average in rows}
+    """From the stored per-movie count and sum: one row per movie, not one per rating."""
+    return await movie_aggregates.average_ratings(session, movie_ids)
 
 
 async def get_rating(session: AsyncSession, user_id: int, movie_id: int) -> RatingRow | None:

@@ -418,3 +418,56 @@ class LibraryImportRow(SQLModel, table=True):
     error: str | None = Field(default=None, sa_type=sa.Text)
     created_at: datetime = created_at_field()
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class MovieAggregateRow(SQLModel, table=True):
+    """A movie's rating count and sum and review count, changed in the transaction of every write
+    that changes its ratings or reviews (reelgraph.persistence.movie_aggregates)."""
+
+    __tablename__ = "movie_aggregates"
+    # mostRated: the top of (count descending, id) read from the index, not by counting ratings.
+    __table_args__ = (sa.Index("ix_movie_aggregates_most_rated", sa.text("rating_count DESC"), "movie_id"),)
+
+    movie_id: int = Field(
+        sa_column_args=[sa.ForeignKey("movies.tmdb_id", ondelete="CASCADE")],
+        primary_key=True,
+        sa_column_kwargs={"autoincrement": False},
+    )
+    rating_count: int = 0
+    rating_sum: float = 0.0  # ratings are halves: sums of them are exact in a double
+    review_count: int = 0
+
+
+class DailyCountRow(SQLModel, table=True):
+    """One figure per UTC day (NEW_USERS, ACTIVE_USERS), kept by the writes (reelgraph.persistence.rollups)."""
+
+    __tablename__ = "daily_counts"
+
+    metric: str = Field(max_length=16, primary_key=True)
+    day: date = Field(primary_key=True)
+    count: int = 0
+
+
+class ActiveUserDayRow(SQLModel, table=True):
+    """A user active on a UTC day: `refs` counts the activity times of their rows on that day
+    (watch, interaction, rating created / updated), so removing one of several keeps the day."""
+
+    __tablename__ = "active_user_days"
+
+    day: date = Field(primary_key=True)
+    user_id: int = Field(
+        sa_column_args=[sa.ForeignKey("users.id", ondelete="CASCADE")], primary_key=True, index=True
+    )
+    refs: int = 0
+
+
+class MovieDayViewsRow(SQLModel, table=True):
+    """Watch events of a movie on a UTC day, signed-in and anonymous alike."""
+
+    __tablename__ = "movie_daily_views"
+
+    day: date = Field(primary_key=True)
+    movie_id: int = Field(
+        sa_column_args=[sa.ForeignKey("movies.tmdb_id", ondelete="CASCADE")], primary_key=True, index=True
+    )
+    count: int = 0

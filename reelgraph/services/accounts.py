@@ -20,6 +20,7 @@ from reelgraph.mail import Mail, Mailer
 from reelgraph.persistence import users as repo
 from reelgraph.persistence.engine import write_transaction
 from reelgraph.persistence.models import LoginSessionRow, PasswordResetTokenRow, RefreshTokenRow, UserRow
+from reelgraph.persistence.rollups import Tally
 from reelgraph.services import validation
 from reelgraph.throttling.login_failures import LoginThrottle
 
@@ -83,6 +84,9 @@ class AccountService:
                 await session.flush()
                 assert user.id is not None
                 await repo.grant_role(session, user.id, "USER")
+                tally = Tally()
+                tally.user_created(user.created_at)
+                await tally.apply(session)
                 return await self._open_session(session, user)
         except IntegrityError as exc:  # a concurrent registration won the unique index
             raise taken from exc

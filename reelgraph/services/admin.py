@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from reelgraph.errors import UserErrorCode, UserErrors
+from reelgraph.persistence import rollups
 from reelgraph.persistence import users as repo
 from reelgraph.persistence.engine import write_transaction
 from reelgraph.persistence.models import UserRow
@@ -57,5 +58,7 @@ class AdminService:
             roles = (await repo.roles_of(session, [user_id]))[user_id]
             if "ADMIN" in roles and await repo.count_with_role(session, "ADMIN") <= 1:
                 raise UserErrors.one(UserErrorCode.LAST_ADMIN, "The last admin cannot be deleted.", "userId")
-            # Foreign keys cascade: roles, tokens, interactions, ratings, reviews, history, chats.
+            # Foreign keys cascade: roles, tokens, interactions, ratings, reviews, history, chats;
+            # the rollups and movie aggregates are told first, under the user's row lock.
+            await rollups.forget_user(session, user_id)
             await session.delete(user)

@@ -1,4 +1,6 @@
-"""Admin analytics: accounts, new and active users per UTC day, most watched and most rated movies."""
+"""Admin analytics: accounts, new and active users per UTC day, most watched and most rated movies,
+read from the rollups the writes keep (reelgraph.persistence.rollups), which `rebuild_rollups`
+recomputes from the raw rows."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from reelgraph.errors import BadUserInput
 from reelgraph.persistence import analytics as repo
+from reelgraph.persistence import rollups
+from reelgraph.persistence.engine import write_transaction
 
 MAX_DAYS = 366  # a leap year
 MAX_FIRST = 100  # the page size limit of every list in the API
@@ -67,18 +71,18 @@ class AnalyticsService:
 
     async def new_users(self, days: int = DEFAULT_DAYS, *, today: date | None = None) -> list[DayCount]:
         """Accounts created per UTC day, one entry per day including empty ones, today last."""
-        dates, since, until = window(check_days(days), today or _utc_today())
+        dates, _, _ = window(check_days(days), today or _utc_today())
         async with self._sessions() as session:
-            counts = await repo.new_users_per_day(session, since, until)
+            counts = await repo.new_users_per_day(session, dates[0], dates[-1])
         return _zero_filled(dates, counts)
 
     async def daily_active_users(
         self, days: int = DEFAULT_DAYS, *, today: date | None = None
     ) -> list[DayCount]:
         """Distinct users per UTC day who watched, rated or interacted, zero-filled, today last."""
-        dates, since, until = window(check_days(days), today or _utc_today())
+        dates, _, _ = window(check_days(days), today or _utc_today())
         async with self._sessions() as session:
-            counts = await repo.active_users_per_day(session, since, until)
+            counts = await repo.active_users_per_day(session, dates[0], dates[-1])
         return _zero_filled(dates, counts)
 
     async def most_watched(
@@ -86,9 +90,9 @@ class AnalyticsService:
     ) -> list[MovieTally]:
         """Movies by watch events in the last `days` UTC days: most first, then by TMDb id."""
         check_first(first)
-        _, since, until = window(check_days(days), today or _utc_today())
+        dates, _, _ = window(check_days(days), today or _utc_today())
         async with self._sessions() as session:
-            rows = await repo.most_watched(session, since, until, first)
+            rows = await repo.most_watched(session, dates[0], dates[-1], first)
         return [MovieTally(*row) for row in rows]
 
     async def most_rated(self, first: int = DEFAULT_FIRST) -> list[MovieTally]:
@@ -97,3 +101,8 @@ class AnalyticsService:
         async with self._sessions() as session:
             rows = await repo.most_rated(session, first)
         return [MovieTally(*row) for row in rows]
+
+    async def rebuild_rollups(self) -> None:
+        """Recomputes the rollups from the raw rows (after a bulk load, or to check them)."""
+        async with write_transaction(self._sessions) as session:
+            await rollups.rebuild(session)

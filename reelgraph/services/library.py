@@ -25,6 +25,7 @@ from reelgraph.persistence import catalog_mirror as mirror
 from reelgraph.persistence import library as repo
 from reelgraph.persistence.engine import write_transaction
 from reelgraph.persistence.models import InteractionRow, RatingRow, ReviewRow, WatchEventRow
+from reelgraph.persistence.rollups import Tally
 
 KINDS = ("SEEN", "WATCH_LATER", "NOT_INTERESTED", "LIKED", "FAVORITE")
 # Setting the key removes these.
@@ -103,16 +104,24 @@ class LibraryService:
             if kind == "WATCH_LATER" and "SEEN" in current:
                 raise UserErrors.one(UserErrorCode.ALREADY_SEEN, "You have already seen this movie.", "kind")
             if kind not in current:
-                await repo.remove_kinds(session, user_id, movie_id, REMOVES[kind])
-                session.add(InteractionRow(user_id=user_id, movie_id=movie_id, kind=kind))
+                tally = Tally()
+                for at in await repo.remove_kinds(session, user_id, movie_id, REMOVES[kind]):
+                    tally.interaction(user_id, at, -1)
+                added = InteractionRow(user_id=user_id, movie_id=movie_id, kind=kind, created_at=_now())
+                session.add(added)
+                tally.interaction(user_id, added.created_at)
                 await session.flush()
+                await tally.apply(session)
             interaction = await repo.get_interaction(session, user_id, movie_id, kind)
             return InteractionResult(interaction, sorted(await repo.kinds_for(session, user_id, movie_id)))
 
     async def remove_interaction(self, user_id: int, movie_id: int, kind: str) -> InteractionResult:
         async with self._write(user_id) as session:
             if await repo.movie_exists(session, movie_id):
-                await repo.remove_kinds(session, user_id, movie_id, [kind])
+                tally = Tally()
+                for at in await repo.remove_kinds(session, user_id, movie_id, [kind]):
+                    tally.interaction(user_id, at, -1)
+                await tally.apply(session)
                 return InteractionResult(None, sorted(await repo.kinds_for(session, user_id, movie_id)))
         # Never mirrored, so nobody touched it: nothing to remove, but unknown ids are still errors.
         await self._known_movie(movie_id)
@@ -127,18 +136,26 @@ class LibraryService:
         details = await self._known_movie(movie_id)
         async with self._write(user_id) as session:
             await self._ensure_movie(session, details)
+            tally, now = Tally(), _now()
             rating = await repo.get_rating(session, user_id, movie_id)
             if rating is None:
-                rating = RatingRow(user_id=user_id, movie_id=movie_id, value=value)
+                rating = RatingRow(
+                    user_id=user_id, movie_id=movie_id, value=value, created_at=now, updated_at=now
+                )
                 session.add(rating)
+                tally.rating(user_id, movie_id, value, now, now)
             else:
+                tally.rating_changed(user_id, movie_id, rating.value, rating.updated_at, value, now)
                 rating.value = value
-                rating.updated_at = _now()
+                rating.updated_at = now
             # Rating a movie means having seen it.
             if "SEEN" not in await repo.kinds_for(session, user_id, movie_id):
-                await repo.remove_kinds(session, user_id, movie_id, REMOVES["SEEN"])
-                session.add(InteractionRow(user_id=user_id, movie_id=movie_id, kind="SEEN"))
+                for at in await repo.remove_kinds(session, user_id, movie_id, REMOVES["SEEN"]):
+                    tally.interaction(user_id, at, -1)
+                session.add(InteractionRow(user_id=user_id, movie_id=movie_id, kind="SEEN", created_at=now))
+                tally.interaction(user_id, now)
             await session.flush()
+            await tally.apply(session)
             return rating
 
     async def remove_rating(self, user_id: int, movie_id: int) -> bool:
@@ -149,6 +166,9 @@ class LibraryService:
                     UserErrorCode.RATING_NOT_FOUND, "You have not rated this movie.", "movieId"
                 )
             await session.delete(rating)
+            tally = Tally()
+            tally.rating(user_id, movie_id, rating.value, rating.created_at, rating.updated_at, -1)
+            await tally.apply(session)
             return True
 
     # -- reviews --------------------------------------------------------------------------------
@@ -182,6 +202,9 @@ class LibraryService:
             review = ReviewRow(user_id=user_id, movie_id=movie_id, body=body.strip(), rating=rating)
             session.add(review)
             await session.flush()
+            tally = Tally()
+            tally.review(movie_id)
+            await tally.apply(session)
             return review
 
     async def update_review(
@@ -209,6 +232,9 @@ class LibraryService:
             if review.user_id != user_id and not roles & {"MODERATOR", "ADMIN"}:
                 raise Forbidden("Only the author, a moderator or an admin can delete a review.")
             await session.delete(review)
+            tally = Tally()
+            tally.review(review.movie_id, -1)
+            await tally.apply(session)
 
     # -- watch history ----------------------------------------------------------------------------
 
@@ -232,6 +258,9 @@ class LibraryService:
             session.add(
                 WatchEventRow(user_id=user_id, anonymous_key=anonymous_key, movie_id=movie_id, watched_at=now)
             )
+            tally = Tally()
+            tally.watch(user_id, movie_id, now)
+            await tally.apply(session)
             return True
 
     # -- preferences ------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from reelgraph.persistence import imports as imports_repo
 from reelgraph.persistence import library as repo
 from reelgraph.persistence.imports import LibraryState
 from reelgraph.persistence.models import InteractionRow, RatingRow, ReviewRow, WatchEventRow
+from reelgraph.persistence.rollups import Tally
 from reelgraph.services.library import MAX_REVIEW_LENGTH, REMOVES
 
 # Within a batch: a movie's watches and ratings first, its watchlist place last.
@@ -83,7 +84,22 @@ async def apply_batch(
     await imports_repo.insert_rows(session, WatchEventRow, pending.watches)
     await imports_repo.insert_rows(session, ReviewRow, pending.reviews)
     await session.flush()
+    await _tally_inserts(pending).apply(session)
     return changes
+
+
+def _tally_inserts(pending: _Pending) -> Tally:
+    """The rollups' share of the batch: removals and changes were tallied as they happened."""
+    tally = pending.tally
+    for row in pending.interactions:
+        tally.interaction(row["user_id"], row["created_at"])
+    for row in pending.ratings.values():
+        tally.rating(row["user_id"], row["movie_id"], row["value"], row["created_at"], row["updated_at"])
+    for row in pending.watches:
+        tally.watch(row["user_id"], row["movie_id"], row["watched_at"])
+    for row in pending.reviews:
+        tally.review(row["movie_id"])
+    return tally
 
 
 @dataclass
@@ -94,6 +110,7 @@ class _Pending:
     ratings: dict[int, dict[str, Any]] = field(default_factory=dict)  # by movie
     watches: list[dict[str, Any]] = field(default_factory=list)
     reviews: list[dict[str, Any]] = field(default_factory=list)
+    tally: Tally = field(default_factory=Tally)  # what the batch removed or changed in place
 
 
 async def _apply(
@@ -112,7 +129,8 @@ async def _apply(
     async def set_kind(kind: str) -> None:
         removed = [k for k in REMOVES[kind] if k in kinds]
         if removed:
-            await repo.remove_kinds(session, user_id, movie_id, removed)
+            for at in await repo.remove_kinds(session, user_id, movie_id, removed):
+                pending.tally.interaction(user_id, at, -1)
             kinds.difference_update(removed)
             pending.interactions = [
                 row
@@ -148,6 +166,9 @@ async def _apply(
             }
             changes.ratings += 1
         elif rating.value != entry.rating:
+            pending.tally.rating_changed(
+                user_id, movie_id, rating.value, rating.updated_at, entry.rating, now
+            )
             rating.value = entry.rating
             rating.updated_at = now
             changes.ratings += 1
