@@ -12,10 +12,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from strawberry.types.base import get_object_definition
 
 from reelgraph.config import Settings
+from reelgraph.schema.catalog.types import Movie
 from reelgraph.schema.execution.executor import CATALOG_FIELDS
-from tests.catalog_fixtures import MATRIX, SCIENCE_FICTION, Isolated, isolated_app
+from tests.catalog_fixtures import MATRIX, SCIENCE_FICTION, Isolated, isolated_app, make_admin
 from tests.helpers import GraphQLClient
 from tests.library_fixtures import member, set_kind
 
@@ -189,3 +191,26 @@ def test_only_catalog_fields_are_stored() -> None:
     assert not {name for name in movie if name.startswith("viewer")}
     assert not movie & {"averageUserRating", "reviews", "similar", "recommendations", "imdbRating", "cast"}
     assert "movies" not in CATALOG_FIELDS["Genre"]
+
+
+async def test_refresh_cache_frees_stored_subtrees(apps: tuple[Isolated, Isolated]) -> None:
+    cached, _ = apps
+    cache = _cache_of(cached)
+    await cached.gql(DOCUMENTS[0][1])
+    assert len(cache) > 0
+    admin = await make_admin(cached.gql, cached.app)
+    body = await cached.gql("mutation { refreshCache { ok } }", token=admin["accessToken"])
+    assert body["data"]["refreshCache"]["ok"] is True
+    assert len(cache) == 0
+
+
+def test_plain_movie_fields_stay_basic_and_no_extension_wraps_every_field() -> None:
+    from reelgraph.schema.root import schema
+
+    definition = get_object_definition(Movie, strict=True)
+    fields = {field.python_name: field for field in definition.fields}
+    plain = ["tmdb_id", "title", "original_title", "original_language", "overview", "release_date"]
+    plain += ["year", "popularity", "vote_average", "vote_count", "genres"]
+    assert all(fields[name].is_basic_field for name in plain)
+    # A schema extension with resolve() would wrap every field of every response.
+    assert not [ext for ext in schema.extensions if ext()._implements_resolve()]
