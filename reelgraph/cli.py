@@ -131,6 +131,28 @@ def _positive(text: str) -> int:
     return value
 
 
+def _analytics_backfill(args: argparse.Namespace) -> int:
+    import time
+
+    from reelgraph.persistence.migrate import upgrade_to_head  # lazy: a command loads only what it runs
+    from reelgraph.services.container import Services  # lazy: a command loads only what it runs
+
+    settings = get_settings()
+    upgrade_to_head(settings.database_url)
+
+    async def run() -> int:
+        services = await Services.open(settings, catalog=False)
+        try:
+            started = time.perf_counter()
+            await services.analytics.rebuild_rollups()
+            print(f"analytics rollups and movie aggregates rebuilt in {time.perf_counter() - started:.1f} s")
+            return 0
+        finally:
+            await services.close()
+
+    return asyncio.run(run())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reelgraph", description="GraphQL API for movie discovery.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -179,6 +201,14 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export-schema", help="print the GraphQL SDL")
     export.add_argument("--output", default="-")
     export.set_defaults(func=_export_schema)
+
+    analytics = commands.add_parser("analytics", help="admin analytics maintenance")
+    analytics_commands = analytics.add_subparsers(dest="analytics_command", required=True)
+    backfill = analytics_commands.add_parser(
+        "backfill",
+        help="recompute the analytics rollups and movie aggregates from the raw rows (after a bulk load)",
+    )
+    backfill.set_defaults(func=_analytics_backfill)
 
     add_recs_commands(commands)
     add_job_commands(commands)
