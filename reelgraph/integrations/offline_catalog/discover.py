@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -46,9 +46,9 @@ class IdFilter:
     def all_of(cls, *ids: int) -> IdFilter:
         return cls(tuple(ids), True)
 
-    def select(self, index: Mapping[int, frozenset[int]]) -> set[int]:
+    def select(self, index: Mapping[int, Collection[int]]) -> set[int]:
         """Movie ids that satisfy the filter, given an inverted index value id -> movie ids."""
-        sets = [index.get(i, frozenset()) for i in self.ids]
+        sets: list[Collection[int]] = [index.get(i, ()) for i in self.ids]
         if not sets:
             return set()
         if self.match_all:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple, TypedDict
@@ -144,16 +145,31 @@ class DatedList(NamedTuple):
     maximum: str
 
 
-def movie_from_json(raw: Mapping[str, Any]) -> Movie:
-    """One movie of the catalog document; missing optional fields get their empty value."""
+def _shared(memo: dict[Any, Any], value: Any) -> Any:
+    """One object for equal read-only values (companies, countries, languages, job names recur
+    across thousands of movies): the catalog holds each once."""
+    try:
+        key = (type(value), tuple(value.items())) if isinstance(value, dict) else (type(value), value)
+        return memo.setdefault(key, value)
+    except TypeError:  # unhashable inside: kept as it is
+        return value
+
+
+def movie_from_json(raw: Mapping[str, Any], memo: dict[Any, Any] | None = None) -> Movie:
+    """One movie of the catalog document; missing optional fields get their empty value.
+    ``memo`` (kept across a load) shares equal values between movies."""
+    memo = {} if memo is None else memo
+    share = functools.partial(_shared, memo)
     imdb = raw.get("imdb")
     cast = tuple(CastCredit(pid, character, order) for pid, character, order in raw.get("cast", ()))
-    crew = tuple(CrewCredit(pid, department, job) for pid, department, job in raw.get("crew", ()))
+    crew = tuple(
+        share(CrewCredit(pid, share(department), share(job))) for pid, department, job in raw.get("crew", ())
+    )
     return Movie(
         id=raw["id"],
         title=raw["title"],
         original_title=raw.get("original_title") or raw["title"],
-        original_language=raw.get("original_language", ""),
+        original_language=share(raw.get("original_language", "")),
         overview=raw.get("overview", ""),
         tagline=raw.get("tagline", ""),
         release_date=raw.get("release_date", ""),
@@ -162,19 +178,19 @@ def movie_from_json(raw: Mapping[str, Any]) -> Movie:
         popularity=float(raw.get("popularity", 0.0)),
         vote_average=float(raw.get("vote_average", 0.0)),
         vote_count=int(raw.get("vote_count", 0)),
-        genre_ids=tuple(raw.get("genre_ids", ())),
+        genre_ids=share(tuple(raw.get("genre_ids", ()))),
         keyword_ids=tuple(raw.get("keyword_ids", ())),
         imdb_id=raw.get("imdb_id"),
-        status=raw.get("status", "Released"),
+        status=share(raw.get("status", "Released")),
         budget=int(raw.get("budget", 0)),
         revenue=int(raw.get("revenue", 0)),
         homepage=raw.get("homepage", ""),
-        production_companies=tuple(raw.get("production_companies", ())),
-        production_countries=tuple(raw.get("production_countries", ())),
-        spoken_languages=tuple(raw.get("spoken_languages", ())),
+        production_companies=tuple(share(c) for c in raw.get("production_companies", ())),
+        production_countries=share(tuple(share(c) for c in raw.get("production_countries", ()))),
+        spoken_languages=share(tuple(share(c) for c in raw.get("spoken_languages", ()))),
         alt_titles=tuple(raw.get("alt_titles", ())),
         movielens_id=raw.get("movielens_id"),
-        sources=tuple(raw.get("sources", ())),
+        sources=share(tuple(raw.get("sources", ()))),
         imdb=ImdbInfo(**imdb) if imdb else None,
         cast=cast,
         crew=crew,
