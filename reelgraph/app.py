@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
+import ctypes
+import ctypes.util
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,7 +29,16 @@ from reelgraph.observability import install_observability
 from reelgraph.schema.root import build_schema
 from reelgraph.security import check_settings
 from reelgraph.services.container import Services
-from reelgraph.services.theme_search import ThemeSearch
+
+
+def _return_freed_memory() -> None:
+    """Gives the allocator's free pages back to the system (glibc keeps what loading the catalog
+    and the model freed: tens of MiB of RSS otherwise)."""
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return
+    with contextlib.suppress(OSError, AttributeError):  # not glibc (musl, macOS): nothing to trim
+        ctypes.CDLL(name).malloc_trim(0)
 
 
 def create_app(
@@ -54,9 +65,8 @@ def create_app(
         jobs = JobEngine(services)
         await jobs.start(schedules=settings.broker_url is None and settings.job_schedules)
         app.state.jobs = jobs
-        # The assistant's theme index (TF-IDF over the catalog) is built in a thread now rather
-        # than on the first theme a user asks about (0.6-2.4 s).
-        warming = asyncio.create_task(ThemeSearch.warm())
+        # The assistant's theme index (TF-IDF over the catalog, with scikit-learn: ~60 MiB) is not
+        # built here: the first theme a user asks about builds it, in a thread (0.6-2.4 s).
         if getattr(app.state, "metrics", None) is not None:
             app.state.metrics.registry.register(JobCollector(jobs.stats))
         if settings.freeze_startup_objects:
@@ -64,10 +74,10 @@ def create_app(
             # process; frozen, full garbage collections stop walking it (0.2-0.4 s pauses).
             gc.collect()
             gc.freeze()
+        _return_freed_memory()
         try:
             yield
         finally:
-            warming.cancel()
             await jobs.close()  # in-flight runs finish (bounded wait) or are handed back
             await services.close()
 

@@ -22,7 +22,6 @@ from typing import Any, Literal
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.preprocessing import normalize
 
 from reelgraph.recommender.collaborative import DEFAULT_EASE_LAMBDA, EASE
 
@@ -189,6 +188,8 @@ def _knn_rows(x: sp.csr_matrix, items: np.ndarray, k: int, block: int = 512) -> 
     """(len(items) x all items) cosine to each of ``items``' ``k`` nearest items (itself excluded)."""
     binary = x.copy()
     binary.data = np.ones_like(binary.data)
+    from sklearn.preprocessing import normalize  # lazy: scikit-learn is for training only
+
     columns = sp.csc_matrix(normalize(binary, norm="l2", axis=0), dtype=np.float32)
     columns_t = sp.csr_matrix(columns.T)
     n_items = x.shape[1]

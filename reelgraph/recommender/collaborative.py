@@ -22,7 +22,6 @@ from typing import Any, Literal
 import numpy as np
 import scipy.linalg as sla
 import scipy.sparse as sp
-from sklearn.preprocessing import normalize
 from threadpoolctl import ThreadpoolController
 
 Solver = Literal["auto", "dual", "primal"]
@@ -111,6 +110,8 @@ class ItemKNN:
     def fit(self, interactions: sp.csr_matrix) -> ItemKNN:
         binary = interactions.copy()
         binary.data = np.ones_like(binary.data, dtype=np.float32)
+        from sklearn.preprocessing import normalize  # lazy: scikit-learn is for training only
+
         columns = sp.csc_matrix(normalize(binary, norm="l2", axis=0), dtype=np.float32)
         columns_t = sp.csr_matrix(columns.T)
         n_items = binary.shape[1]

@@ -23,8 +23,6 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction import DictVectorizer
-from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 
 from reelgraph.integrations.offline_catalog import Movie, OfflineCatalog
 
@@ -62,6 +60,10 @@ def _identity(tokens: Sequence[str]) -> Sequence[str]:
 
 def _weighted_block(rows: Sequence[Mapping[str, float]]) -> tuple[sp.csr_matrix, list[str]]:
     """TF-IDF over explicitly weighted features (genre positions, billing order, decades)."""
+    # Lazy: scikit-learn (with scipy.stats, ~50 MiB) is for building the model, not serving it.
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.feature_extraction.text import TfidfTransformer
+
     vectorizer = DictVectorizer(dtype=np.float32, sort=True)
     counts = vectorizer.fit_transform(rows)
     if counts.shape[1] == 0:
@@ -73,6 +75,8 @@ def _weighted_block(rows: Sequence[Mapping[str, float]]) -> tuple[sp.csr_matrix,
 def _token_block(docs: Sequence[Sequence[str]], min_df: int) -> sp.csr_matrix:
     if not any(docs):
         return sp.csr_matrix((len(docs), 0), dtype=np.float32)
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     vectorizer = TfidfVectorizer(analyzer=_identity, min_df=min_df, dtype=np.float32, norm="l2")
     try:
         return sp.csr_matrix(vectorizer.fit_transform(docs), dtype=np.float32)
@@ -84,6 +88,8 @@ def _text_block(texts: Sequence[str]) -> sp.csr_matrix:
     if not any(texts):
         return sp.csr_matrix((len(texts), 0), dtype=np.float32)
     min_df = 2 if len(texts) >= 100 else 1
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     vectorizer = TfidfVectorizer(
         stop_words="english", sublinear_tf=True, min_df=min_df, max_df=0.5, dtype=np.float32, norm="l2"
     )

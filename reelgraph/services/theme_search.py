@@ -16,16 +16,18 @@ import math
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from reelgraph.chat.themes import Terms, ThemeText, expansions, matches_terms
 from reelgraph.integrations.offline_catalog import Movie, OfflineCatalog
 from reelgraph.movie_filter import MovieFilterSpec
 from reelgraph.services.recommendations import candidate_filter
+
+if TYPE_CHECKING:  # scikit-learn (with scipy.stats: ~50 MiB) loads when the index is first built
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
 KEYWORD_WEIGHT = 2.0
 # Relevance first; popularity only orders movies about equally relevant (0.6 of a full match).
@@ -53,6 +55,8 @@ class ThemeIndex:
 
     @classmethod
     def build(cls, catalog: OfflineCatalog) -> ThemeIndex:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
         movies = catalog.movies(catalog.popular())
         texts = tuple(
             ThemeText.of((k.name for k in catalog.keywords_of(m)), m.tagline, m.overview) for m in movies
