@@ -2,13 +2,16 @@
 address, over trending pages followed by cursor, movie details, discover, search, sign-up and
 sign-in, setInteraction, rateMovie, recommendations, the viewer's library and chat.
 
-    python -m bench.load [--clients 200] [--seconds 60] [--backend sqlite|postgres] [--url URL]
+    python -m bench.load [--clients 200] [--seconds 60] [--backend sqlite|postgres] [--workers N]
+                         [--url URL] [--profile flame.svg]
 
-Without --url it starts its own `reelgraph serve` (production settings, default rate limits, JSON
-access log to a file) on a free loopback port; `--backend postgres` uses PostgreSQL and Redis on
-127.0.0.1 (a database and a Redis db made for the run and dropped after). With --url it loads a
-running server, which must be on loopback. Bounded: at most --max-requests requests, a 30 s
-timeout per request.
+Without --url it starts its own `reelgraph serve [--workers N]` (production settings, default rate
+limits, JSON access log to a file) on a free loopback port; `--backend postgres` uses PostgreSQL
+and Redis on 127.0.0.1 (a database and a Redis db made for the run and dropped after:
+REELGRAPH_BENCH_DATABASE, default reelgraph_bench, created through REELGRAPH_BENCH_POSTGRES_URL;
+REELGRAPH_BENCH_REDIS_URL). With --url it loads a running server, which must be on loopback.
+Bounded: at most --max-requests requests, a 30 s timeout per request. `--profile` records the
+server (all its workers) with py-spy during the measured phase (after sign-up).
 
 Clients send X-Forwarded-For with an address of their own (uvicorn trusts it from 127.0.0.1), so
 per-address limits apply per client as they would for real users. A few sign-ins per client use a
@@ -16,7 +19,9 @@ wrong password on one shared account: that account's failure limit is meant to t
 RATE_LIMITED answers are expected and reported apart from everything else, as are the server's
 503 RATE_LIMITED answers when its queue is full (reelgraph.admission).
 
-Prints p50, p99, requests/s, errors by code (and per operation) and the server's cache figures.
+Prints p50, p99, requests/s, errors by code (and per operation), the server's cache figures, the
+CPU the server and this load generator used (a generator near 100% of a core measures itself) and
+the server's resident memory.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ import contextlib
 import json
 import os
 import random
+import secrets
+import signal
 import statistics
 import subprocess
 import sys
@@ -54,7 +61,7 @@ CHAT_MESSAGES = [
     "trending thrillers",
 ]
 PG_ADMIN_URL = os.environ.get("REELGRAPH_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-BENCH_DATABASE = "reelgraph_bench"
+BENCH_DATABASE = os.environ.get("REELGRAPH_BENCH_DATABASE", "reelgraph_bench")
 BENCH_REDIS = os.environ.get("REELGRAPH_BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 
 TRENDING = """query TrendingPage($after: String) { trending(first: 20, after: $after) {
@@ -256,7 +263,14 @@ async def catalog_sample(http: httpx.AsyncClient) -> tuple[list[int], list[int]]
     return ids, [genre["tmdbId"] for genre in genres]
 
 
-async def run(url: str, clients: int, seconds: float, max_requests: int) -> Stats:
+async def run(
+    url: str,
+    clients: int,
+    seconds: float,
+    max_requests: int,
+    measured: contextlib.AbstractAsyncContextManager[object] | None = None,
+) -> Stats:
+    """`measured` is entered around the measured phase (after every client signed up)."""
     _check_loopback(url)
     stats = Stats()
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
@@ -282,10 +296,77 @@ async def run(url: str, clients: int, seconds: float, max_requests: int) -> Stat
             while time.perf_counter() < deadline and stats.requests < max_requests:
                 await worker.step()
 
-        started = time.perf_counter()
-        await asyncio.gather(*(loop(worker) for worker in workers))
-        stats.elapsed = time.perf_counter() - started
+        async with measured or contextlib.nullcontext():
+            started = time.perf_counter()
+            await asyncio.gather(*(loop(worker) for worker in workers))
+            stats.elapsed = time.perf_counter() - started
     return stats
+
+
+def _process_tree(pid: int) -> list[int]:
+    """`pid` and its descendants (the workers of `reelgraph serve --workers N`), from /proc."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    tree, frontier = [pid], [pid]
+    while frontier:
+        frontier = [child for child, parent in parents.items() if parent in frontier]
+        tree += frontier
+    return tree
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _rss_mib(pid: int) -> float:
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+@contextlib.asynccontextmanager
+async def server_usage(pid: int, profile: Path | None) -> AsyncIterator[None]:
+    """Prints the CPU the server's processes and this generator used while inside, and records
+    the server with py-spy into `profile` (.svg flame graph, .txt collapsed stacks, .json speedscope)."""
+    spy = None
+    if profile is not None:
+        spy_format = {".svg": "flamegraph", ".txt": "raw", ".json": "speedscope"}.get(
+            profile.suffix, "flamegraph"
+        )
+        spy = await asyncio.create_subprocess_exec(
+            *(str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(pid), "--subprocesses"),
+            *("--rate", "50", "--format", spy_format, "--output", str(profile)),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    tree = _process_tree(pid)
+    server_before, own_before, started = _cpu_seconds(tree), time.process_time(), time.perf_counter()
+    try:
+        yield
+    finally:
+        elapsed = time.perf_counter() - started
+        server = _cpu_seconds(tree) - server_before
+        own = time.process_time() - own_before
+        print(
+            f"CPU while measured: server {server / elapsed:.2f} cores over {len(tree)} processes, "
+            f"load generator {own / elapsed:.2f} cores (it measures itself near 1.00); "
+            f"machine has {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
+        )
+        print("server RSS MiB: " + ", ".join(f"{p}: {_rss_mib(p):.0f}" for p in tree))
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)  # py-spy writes the profile and exits
+            await asyncio.wait_for(spy.wait(), 120)
+            print(f"server profile written to {profile}")
 
 
 def _code(response: httpx.Response) -> str | None:
@@ -373,13 +454,21 @@ async def server_figures(url: str) -> None:
     print("server /metrics: " + "; ".join(lines))
 
 
+@dataclass
+class OwnServer:
+    url: str
+    pid: int
+
+
 @contextlib.asynccontextmanager
-async def own_server(backend: str, workdir: Path, extra_env: dict[str, str]) -> AsyncIterator[str]:
+async def own_server(
+    backend: str, workdir: Path, extra_env: dict[str, str], workers: int = 1
+) -> AsyncIterator[OwnServer]:
     port = free_port()
     env = {
         **os.environ,
         "REELGRAPH_ENV": "production",
-        "REELGRAPH_JWT_SECRET": "load-secret-" + "x" * 40,
+        "REELGRAPH_JWT_SECRET": secrets.token_hex(32),  # production refuses a guessable one
         "REELGRAPH_CORS_ORIGINS": "http://127.0.0.1:3000",
         "REELGRAPH_LOG_FORMAT": "json",
         "REELGRAPH_CACHE_URL": "memory://",
@@ -399,6 +488,7 @@ async def own_server(backend: str, workdir: Path, extra_env: dict[str, str]) -> 
     log = (workdir / "server.log").open("wb")
     process = await asyncio.create_subprocess_exec(
         *(sys.executable, "-m", "reelgraph.cli", "serve", "--port", str(port), "--migrate"),
+        *(("--workers", str(workers)) if workers > 1 else ()),
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -406,7 +496,7 @@ async def own_server(backend: str, workdir: Path, extra_env: dict[str, str]) -> 
     url = f"http://127.0.0.1:{port}"
     try:
         await _wait_ready(url, "/health/ready", wait_seconds=120)
-        yield url
+        yield OwnServer(url, process.pid)
     finally:
         process.terminate()
         await asyncio.wait_for(process.wait(), 30)
@@ -446,8 +536,11 @@ async def main(arguments: argparse.Namespace) -> int:
     else:
         extra = dict(item.split("=", 1) for item in arguments.env)
         with tempfile.TemporaryDirectory() as tmp:
-            async with own_server(arguments.backend, Path(tmp), extra) as url:
-                stats = await run(url, arguments.clients, arguments.seconds, arguments.max_requests)
+            async with own_server(arguments.backend, Path(tmp), extra, arguments.workers) as server:
+                url = server.url
+                print(f"server: reelgraph serve --workers {arguments.workers}, {arguments.backend}")
+                measured = server_usage(server.pid, arguments.profile)
+                stats = await run(url, arguments.clients, arguments.seconds, arguments.max_requests, measured)
                 summary = report(stats, arguments.clients, arguments.seconds)
                 await server_figures(url)
                 log_lines = (Path(tmp) / "server.log").read_text().splitlines()
@@ -467,6 +560,10 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--max-requests", type=int, default=500_000)
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--workers", type=int, default=1, help="`reelgraph serve --workers N` (postgres)")
+    parser.add_argument(
+        "--profile", type=Path, default=None, help="py-spy the server into this file (.svg, .txt, .json)"
+    )
     parser.add_argument("--url", default=None, help="a running server on loopback (default: start one)")
     parser.add_argument("--env", action="append", default=[], help="KEY=VALUE for the server started here")
     parser.add_argument(
