@@ -132,6 +132,7 @@ def captured(connection: AsyncConnection) -> Iterator[list[tuple[str, Any]]]:
 @dataclass
 class Plan:
     tree: dict[str, Any]
+    ms: float  # EXPLAIN ANALYZE's execution time: shown, never asserted
 
     def nodes(self) -> Iterator[dict[str, Any]]:
         stack = [self.tree]
@@ -164,7 +165,8 @@ async def explain(
     options = "ANALYZE, BUFFERS, FORMAT JSON" if analyze else "FORMAT JSON"
     result = await connection.exec_driver_sql(f"EXPLAIN ({options}) {statement}", parameters)
     document = result.scalar_one()
-    return Plan((json.loads(document) if isinstance(document, str) else document)[0]["Plan"])
+    found = (json.loads(document) if isinstance(document, str) else document)[0]
+    return Plan(found["Plan"], float(found.get("Execution Time", 0.0)))
 
 
 Query = Callable[[AsyncSession], Awaitable[Any]]
@@ -234,7 +236,9 @@ async def test_the_hot_query_uses_its_index(engine: AsyncEngine, name: str) -> N
         await connection.rollback()
         if index.endswith("_pkey"):  # a primary key is not dropped: shown, not compared
             for plan in measured:
-                print(f"\n{name}: planner cost {plan.cost:.0f}, pages {plan.pages} ({index})")
+                print(
+                    f"\n{name}: planner cost {plan.cost:.0f}, pages {plan.pages}, {plan.ms:.2f} ms ({index})"
+                )
             return
         # Without the index (dropped in a transaction rolled back) the planner has only costlier plans.
         async with connection.begin() as transaction:
@@ -247,7 +251,8 @@ async def test_the_hot_query_uses_its_index(engine: AsyncEngine, name: str) -> N
     for with_index, plan in zip(measured, without, strict=True):
         print(
             f"\n{name}: planner cost {with_index.cost:.0f} with {index}, {plan.cost:.0f} without "
-            f"({', '.join(sorted(plan.indexes)) or 'no index'}); pages {with_index.pages} vs {plan.pages}"
+            f"({', '.join(sorted(plan.indexes)) or 'no index'}); pages {with_index.pages} vs {plan.pages}; "
+            f"{with_index.ms:.2f} ms vs {plan.ms:.2f} ms"
         )
         assert index not in plan.indexes
     assert any(with_index.cost < plan.cost for with_index, plan in zip(measured, without, strict=True))
