@@ -103,17 +103,20 @@ class LibraryService:
             current = await repo.kinds_for(session, user_id, movie_id)
             if kind == "WATCH_LATER" and "SEEN" in current:
                 raise UserErrors.one(UserErrorCode.ALREADY_SEEN, "You have already seen this movie.", "kind")
-            if kind not in current:
-                tally = Tally()
-                for at in await repo.remove_kinds(session, user_id, movie_id, REMOVES[kind]):
-                    tally.interaction(user_id, at, -1)
-                added = InteractionRow(user_id=user_id, movie_id=movie_id, kind=kind, created_at=_now())
-                session.add(added)
-                tally.interaction(user_id, added.created_at)
-                await session.flush()
-                await tally.apply(session)
-            interaction = await repo.get_interaction(session, user_id, movie_id, kind)
-            return InteractionResult(interaction, sorted(await repo.kinds_for(session, user_id, movie_id)))
+            if kind in current:
+                interaction = await repo.get_interaction(session, user_id, movie_id, kind)
+                return InteractionResult(interaction, sorted(current))
+            tally = Tally()
+            for at in await repo.remove_kinds(session, user_id, movie_id, REMOVES[kind]):
+                tally.interaction(user_id, at, -1)
+            added = InteractionRow(user_id=user_id, movie_id=movie_id, kind=kind, created_at=_now())
+            session.add(added)
+            tally.interaction(user_id, added.created_at)
+            await session.flush()
+            await tally.apply(session)
+            # The user's lock is held, so the kinds are known without reading them back (two
+            # statements fewer on the most frequent write).
+            return InteractionResult(added, sorted((current - set(REMOVES[kind])) | {kind}))
 
     async def remove_interaction(self, user_id: int, movie_id: int, kind: str) -> InteractionResult:
         async with self._write(user_id) as session:
