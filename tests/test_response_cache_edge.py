@@ -17,6 +17,7 @@ import pytest
 from limits.aio.storage import MemoryStorage
 
 from reelgraph.app import create_app
+from reelgraph.caching.responses import CachedResponse, ResponseCache
 from reelgraph.config import Settings
 from reelgraph.observability import JsonFormatter
 from reelgraph.observability.middleware import RequestObserver
@@ -208,3 +209,17 @@ async def test_every_request_of_a_burst_is_counted_in_metrics(client: httpx.Asyn
         if line.startswith("reelgraph_graphql_request_duration_seconds_count") and f'"{name}"' in line
     )
     assert float(line.rsplit(" ", 1)[1]) == 6
+
+
+def test_the_cache_forgets_expired_and_oldest_entries(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [50.0]
+    monkeypatch.setattr("reelgraph.caching.responses.time.monotonic", lambda: now[0])
+    cache = ResponseCache(ttl_seconds=30, max_entries=8)
+    keys = [cache.key("POST", b"", f"{index}".encode(), "") for index in range(10)]
+    for key in keys:
+        cache.put(key, CachedResponse.of(b"{}"))
+    assert cache.get(keys[-1]) is not None  # the newest stay
+    assert cache.get(keys[0]) is None  # the oldest made room
+    assert len(cache._entries) <= 8
+    now[0] += 31
+    assert cache.get(keys[-1]) is None  # expired

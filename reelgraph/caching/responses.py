@@ -6,10 +6,10 @@ so that a hit is served and counted without parsing the request or rescanning th
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import time
 from dataclasses import dataclass
-
-from cachetools import TTLCache
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +19,7 @@ class CachedResponse:
     operation_type: str = ""
     error_codes: tuple[str, ...] = ()
     content_length: bytes = b""  # the header value, computed once
+    expires_at: float = 0.0  # time.monotonic(); set by ResponseCache.put
 
     @classmethod
     def of(
@@ -28,12 +29,14 @@ class CachedResponse:
 
 
 class ResponseCache:
+    """A dict with an expiry time per entry, the oldest dropped first when full: what cachetools'
+    TTLCache does, without its timer context on every lookup (every hit looks up here)."""
+
     def __init__(self, ttl_seconds: int, max_entries: int = 2048) -> None:
         self.enabled = ttl_seconds > 0
         self.ttl_seconds = ttl_seconds
-        self._entries: TTLCache[bytes, CachedResponse] = TTLCache(
-            maxsize=max_entries, ttl=max(ttl_seconds, 1)
-        )
+        self.max_entries = max_entries
+        self._entries: dict[bytes, CachedResponse] = {}
         self.hits = 0
         self.misses = 0
 
@@ -48,15 +51,23 @@ class ResponseCache:
 
     def get(self, key: bytes) -> CachedResponse | None:
         found = self._entries.get(key)
-        if found is None:
-            self.misses += 1
-        else:
+        if found is not None and found.expires_at > time.monotonic():
             self.hits += 1
-        return found
+            return found
+        self.misses += 1
+        return None
 
     def put(self, key: bytes, entry: CachedResponse) -> None:
-        if self.enabled:
-            self._entries[key] = entry
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        entries = self._entries
+        entries.pop(key, None)  # inserted again last: the dict's order is the expiry order
+        if len(entries) >= self.max_entries:
+            expired = [old for old, value in entries.items() if value.expires_at <= now]
+            for old in expired or list(entries)[: max(1, self.max_entries // 8)]:
+                del entries[old]
+        entries[key] = dataclasses.replace(entry, expires_at=now + self.ttl_seconds)
 
     def clear(self) -> None:
         self._entries.clear()
