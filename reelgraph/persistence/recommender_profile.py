@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reelgraph.persistence.models import InteractionRow, PreferenceRow, RatingRow
 
+# Inline constants, not bind parameters: PostgreSQL types an untyped parameter of a UNION as text.
 _RATING, _INTERACTION, _PREFERENCE = 0, 1, 2
 
 
@@ -36,21 +37,21 @@ def _epoch(moment: datetime) -> float:
 async def viewer_activity(session: AsyncSession, user_id: int) -> ViewerActivity:
     """The viewer's ratings, interactions, preferences and activity times (one query)."""
     ratings = sa.select(
-        sa.literal(_RATING).label("source"),
+        sa.literal_column(str(_RATING), sa.Integer).label("source"),
         RatingRow.movie_id.label("target"),
         sa.cast(RatingRow.value, sa.Float).label("number"),
         sa.cast(sa.null(), sa.String).label("kind"),
         RatingRow.updated_at.label("moment"),
     ).where(RatingRow.user_id == user_id)
     interactions = sa.select(
-        sa.literal(_INTERACTION),
+        sa.literal_column(str(_INTERACTION), sa.Integer),
         InteractionRow.movie_id,
         sa.cast(sa.null(), sa.Float),
         sa.cast(InteractionRow.kind, sa.String),
         InteractionRow.created_at,
     ).where(InteractionRow.user_id == user_id)
     preferences = sa.select(
-        sa.literal(_PREFERENCE),
+        sa.literal_column(str(_PREFERENCE), sa.Integer),
         PreferenceRow.target_id,
         sa.cast(PreferenceRow.position, sa.Float),
         sa.cast(PreferenceRow.kind, sa.String),
