@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import gzip
 import json
+import threading
 from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -13,6 +14,8 @@ from importlib import resources
 from os import PathLike
 from pathlib import Path
 from typing import Any, Literal
+
+import cachetools
 
 from reelgraph.integrations.offline_catalog.discover import (
     DEFAULT_SORT,
@@ -43,13 +46,15 @@ UPCOMING_DAYS = 182
 # trending/day: popularity boosted for releases in the last TRENDING_RECENT_YEARS years of the data.
 TRENDING_RECENT_YEARS = 5
 TrendingWindow = Literal["day", "week"]
+# Movie ids the discover memo may hold in all (8 bytes each: the ints are the catalog's own).
+CACHED_IDS = 500_000
 
 
 class OfflineCatalog:
     """The offline catalog, indexed for the mock TMDb/OMDb apps. Immutable after construction."""
 
     def __init__(self, document: Mapping[str, Any]) -> None:
-        self.reference_date: str = document["reference_date"]
+        # Keys are read in the file's order (see _StreamedDocument): reference_date comes last.
         self._genres = tuple(Genre(g["id"], g["name"], g["name_fr"]) for g in document["genres"])
         self._genre_by_id = {g.id: g for g in self._genres}
         self._keywords = {k["id"]: Keyword(k["id"], k["name"]) for k in document["keywords"]}
@@ -97,6 +102,7 @@ class OfflineCatalog:
             )
             for p in document["people"]
         }
+        self.reference_date: str = document["reference_date"]
         self._person_by_imdb = {p.imdb_id: p.id for p in self._people.values() if p.imdb_id}
 
         # Titles are folded several times while indexing; remember them for the load only.
@@ -131,8 +137,13 @@ class OfflineCatalog:
         self._keyword_search = SearchIndex((k.id, (k.name,)) for k in keywords_by_use)
 
         # Filters and searches repeat a lot under load tests; results are immutable tuples.
-        self._discover_cached = functools.lru_cache(maxsize=1024)(self._discover)
-        self._search_movies_cached = functools.lru_cache(maxsize=1024)(self._search_movie_ids)
+        # Bounded by the ids they hold, not by entries: one broad filter keeps thousands of ids.
+        self._discover_cached = cachetools.cached(
+            cachetools.LRUCache(maxsize=CACHED_IDS, getsizeof=_cost), lock=threading.Lock()
+        )(self._discover)
+        self._search_movies_cached = cachetools.cached(
+            cachetools.LRUCache(maxsize=CACHED_IDS // 4, getsizeof=_cost), lock=threading.Lock()
+        )(self._search_movie_ids)
 
     # ----------------------------------------------------------------------------------- loading
 
@@ -146,7 +157,7 @@ class OfflineCatalog:
         """From catalog bytes, gzip'd (as shipped) or plain JSON."""
         if data[:2] == b"\x1f\x8b":
             data = gzip.decompress(data)
-        return cls(json.loads(data))
+        return cls(_StreamedDocument(data.decode()))
 
     # ----------------------------------------------------------------------------------- lookups
 
@@ -324,6 +335,96 @@ class OfflineCatalog:
             DatedList(tuple(m.id for m in playing), now_from, self.reference_date),
             DatedList(tuple(m.id for m in upcoming), min(upcoming_dates), max(upcoming_dates)),
         )
+
+
+def _cost(ids: tuple[int, ...]) -> int:
+    return len(ids) + 16  # the key and the entry cost something even for an empty answer
+
+
+class _StreamedDocument(Mapping[str, Any]):
+    """The catalog's top-level JSON object, parsed as its keys are asked for, in file order; the
+    big arrays come one element at a time, so each movie's raw dict is freed before the next is
+    parsed (the whole document at once left ~60 MiB of fragmented heap behind)."""
+
+    _STREAMED = frozenset({"movies", "people"})
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._decoder = json.JSONDecoder()
+        self._pos = self._expect(_skip_space(text, 0), "{")
+        self._values: dict[str, Any] = {}
+        self._pending: list[Any] | None = None  # the streamed array being read, if any
+        self._done = False
+
+    def __getitem__(self, key: str) -> Any:
+        while key not in self._values and not self._done:
+            self._read_member()
+        return self._values[key]
+
+    def __iter__(self) -> Iterator[str]:
+        while not self._done:
+            self._read_member()
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def _expect(self, pos: int, char: str) -> int:
+        if self._text[pos : pos + 1] != char:
+            raise ValueError(f"catalog JSON: {char!r} expected at {pos}")
+        return pos + 1
+
+    def _read_member(self) -> None:
+        self._finish_pending()
+        text, pos = self._text, _skip_space(self._text, self._pos)
+        if text[pos : pos + 1] == "}":
+            self._done = True
+            return
+        if self._values:
+            pos = _skip_space(text, self._expect(pos, ","))
+        name, pos = self._decoder.raw_decode(text, pos)
+        pos = _skip_space(text, self._expect(_skip_space(text, pos), ":"))
+        if name in self._STREAMED:
+            self._pos = self._expect(pos, "[")
+            self._pending = []
+            self._values[name] = self._elements(self._pending)
+        else:
+            self._values[name], self._pos = self._decoder.raw_decode(text, pos)
+
+    def _elements(self, pending: list[Any]) -> Iterator[Any]:
+        text, first = self._text, True
+        while True:
+            pos = _skip_space(text, self._pos)
+            if text[pos : pos + 1] == "]":
+                self._pos = pos + 1
+                self._pending = None
+                return
+            if not first:
+                pos = _skip_space(text, self._expect(pos, ","))
+            first = False
+            value, self._pos = self._decoder.raw_decode(text, pos)
+            if self._pending is not pending:  # read ahead by a later key: kept, not streamed
+                pending.append(value)
+                continue
+            yield value
+
+    def _finish_pending(self) -> None:
+        """A streamed array not read to its end when a later key is asked for: read it now."""
+        if self._pending is None:
+            return
+        rest = self._pending
+        name = next(k for k, v in self._values.items() if isinstance(v, Iterator))
+        generator = self._values[name]
+        self._pending = None  # what the generator reads from here on goes to ``rest``
+        for _ in generator:
+            pass
+        self._values[name] = rest
+
+
+def _skip_space(text: str, pos: int) -> int:
+    while text[pos : pos + 1] in (" ", "\n", "\r", "\t"):
+        pos += 1
+    return pos
 
 
 class _EitherPostings(Mapping[int, tuple[int, ...]]):
