@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -40,8 +41,16 @@ def bearer_token(authorization: str | None) -> str | None:
     return token.strip()
 
 
+# Runs in the viewer's session once the viewer is good (the request's loaders read their first
+# data there: one session, one transaction for both).
+AlsoRead = Callable[[AsyncSession, int], Awaitable[None]]
+
+
 async def resolve_viewer(
-    authorization: str | None, codec: TokenCodec, sessions: async_sessionmaker[AsyncSession]
+    authorization: str | None,
+    codec: TokenCodec,
+    sessions: async_sessionmaker[AsyncSession],
+    also: AlsoRead | None = None,
 ) -> Viewer | None:
     """None when anonymous; raises Unauthenticated for a token that is present but not good."""
     token = bearer_token(authorization)
@@ -53,14 +62,16 @@ async def resolve_viewer(
         raise Unauthenticated("Invalid or expired access token.") from exc
     async with sessions() as session:
         # Read on every request, never cached: a revoked session is refused at once, on every replica.
-        found = await repo.login_session_with_user(session, claims.session_id)
+        # One statement: the session, its account and the account's roles.
+        found = await repo.login_session_with_user_and_roles(session, claims.session_id)
         if found is None:
             raise Unauthenticated("This session has ended or the account no longer exists.")
-        login_session, user = found
+        login_session, user, roles = found
         # The session names its account: no token can act for another one, whatever the ids.
         if login_session.user_id != claims.user_id:
             raise Unauthenticated("Invalid or expired access token.")
         if login_session.revoked_at is not None:
             raise Unauthenticated("This session was signed out.")
-        roles = (await repo.roles_of(session, [claims.user_id]))[claims.user_id]
+        if also is not None:
+            await also(session, claims.user_id)
     return Viewer(user=user, roles=frozenset(roles), session_id=login_session.id)

@@ -21,11 +21,10 @@ from reelgraph.loaders.library import (
     AverageRatingByMovieLoader,
     HiddenMoviesOfViewer,
     ViewerId,
-    ViewerInteractionsByMovieLoader,
-    ViewerRatingByMovieLoader,
+    ViewerLibraryLoader,
 )
 from reelgraph.loaders.users import InteractionByIdLoader, ReviewByIdLoader, RolesByUserLoader, UserByIdLoader
-from reelgraph.loaders.viewer_audience import ViewerAudienceOfViewer
+from reelgraph.loaders.viewer_audience import ViewerAudienceOfViewer, ViewerUser
 
 
 @dataclass
@@ -34,8 +33,7 @@ class RequestLoaders:
     person: PersonByIdLoader
     scores: ScoresByImdbIdLoader
     genre_names: GenreNamesByLanguageLoader
-    viewer_interactions: ViewerInteractionsByMovieLoader
-    viewer_rating: ViewerRatingByMovieLoader
+    library: ViewerLibraryLoader  # the viewer's interactions and ratings: one read per request
     average_rating: AverageRatingByMovieLoader
     hidden_movies: HiddenMoviesOfViewer
     roles: RolesByUserLoader
@@ -47,31 +45,33 @@ class RequestLoaders:
 
     @classmethod
     def create(
-        cls, reader: CatalogReader | None, sessions: async_sessionmaker[AsyncSession], viewer_id: ViewerId
+        cls,
+        reader: CatalogReader | None,
+        sessions: async_sessionmaker[AsyncSession],
+        viewer_id: ViewerId,
+        viewer_user: ViewerUser | None = None,
     ) -> RequestLoaders:
         # reader is None only for servers opened without the catalog (CLI account commands).
         catalog: CatalogReader = reader  # type: ignore[assignment]  # catalog loaders then go unused
+        library = ViewerLibraryLoader(sessions, viewer_id)
         return cls(
             movie=MovieByIdLoader(catalog),
             person=PersonByIdLoader(catalog),
             scores=ScoresByImdbIdLoader(catalog),
             genre_names=GenreNamesByLanguageLoader(catalog),
-            viewer_interactions=ViewerInteractionsByMovieLoader(sessions, viewer_id),
-            viewer_rating=ViewerRatingByMovieLoader(sessions, viewer_id),
+            library=library,
             average_rating=AverageRatingByMovieLoader(sessions),
-            hidden_movies=HiddenMoviesOfViewer(sessions, viewer_id),
+            hidden_movies=HiddenMoviesOfViewer(library),
             roles=RolesByUserLoader(sessions),
             user=UserByIdLoader(sessions),
             review=ReviewByIdLoader(sessions),
             interaction=InteractionByIdLoader(sessions),
             release_dates=ReleaseDatesByMovieLoader(catalog),
-            audience=ViewerAudienceOfViewer(sessions, viewer_id),
+            audience=ViewerAudienceOfViewer(sessions, viewer_id, viewer_user),
         )
 
     def forget_library(self) -> None:
         """After a library mutation: what this request reads next must reflect it."""
-        self.hidden_movies.clear()
-        self.audience.clear()
-        self.viewer_interactions.clear_all()
-        self.viewer_rating.clear_all()
+        self.library.clear()
+        self.audience.clear()  # also read again: an earlier updateProfile may have changed it
         self.average_rating.clear_all()

@@ -106,6 +106,25 @@ async def login_session_with_user(
     return None if found is None else (found[0], found[1])
 
 
+async def login_session_with_user_and_roles(
+    session: AsyncSession, session_id: str
+) -> tuple[LoginSessionRow, UserRow, list[str]] | None:
+    """The login session, its account and the account's roles in one statement (every
+    authenticated request asks): one row per role, or one row with no role."""
+    query = (
+        select(LoginSessionRow, UserRow, RoleRow.name)
+        .join(UserRow, UserRow.id == LoginSessionRow.user_id)
+        .outerjoin(UserRoleRow, UserRoleRow.user_id == UserRow.id)
+        .outerjoin(RoleRow, RoleRow.id == UserRoleRow.role_id)
+        .where(LoginSessionRow.id == session_id)
+        .order_by(RoleRow.id)
+    )
+    rows = (await session.execute(query)).all()
+    if not rows:
+        return None
+    return rows[0][0], rows[0][1], [row[2] for row in rows if row[2] is not None]
+
+
 async def find_login_session(session: AsyncSession, session_id: str) -> LoginSessionRow | None:
     return await session.get(LoginSessionRow, session_id)
 

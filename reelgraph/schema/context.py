@@ -13,6 +13,7 @@ from starlette.requests import HTTPConnection
 from reelgraph.auth.viewer import Viewer, resolve_viewer
 from reelgraph.errors import BadUserInput, Unauthenticated
 from reelgraph.loaders import RequestLoaders
+from reelgraph.persistence.models import UserRow
 from reelgraph.services.container import Services
 
 DEFAULT_LANGUAGE = "en-US"
@@ -66,12 +67,19 @@ class Context:
     @classmethod
     def create(cls, services: Services, request: HTTPConnection) -> Context:
         context = cls(services=services, request=request)
-        context.loaders = RequestLoaders.create(services.reader, services.sessions, context.viewer_id)
+        context.loaders = RequestLoaders.create(
+            services.reader, services.sessions, context.viewer_id, context.viewer_user
+        )
         return context
 
     async def viewer_id(self) -> int | None:
         viewer = await self.viewer()
         return viewer.id if viewer else None
+
+    async def viewer_user(self) -> UserRow | None:
+        """The viewer's row as resolved (the age gate reads it: no query of its own)."""
+        viewer = await self.viewer()
+        return viewer.user if viewer else None
 
     @property
     def client_ip(self) -> str:
@@ -82,7 +90,12 @@ class Context:
         if self._viewer_task is None:
             # One task shared by concurrent resolvers: the token is checked and the user loaded once.
             self._viewer_task = asyncio.ensure_future(
-                resolve_viewer(self.authorization(), self.services.codec, self.services.sessions)
+                resolve_viewer(
+                    self.authorization(),
+                    self.services.codec,
+                    self.services.sessions,
+                    self.loaders.library.prefetch,  # the viewer's library in the same session
+                )
             )
             # Its error reaches every resolver that awaits it; when those were all cancelled first
             # (another field failed), retrieving it here keeps asyncio from logging it as lost.

@@ -6,7 +6,7 @@ the movie's details or its OMDb scores resolve through the request's DataLoaders
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import date
 from enum import Enum
 from functools import lru_cache
@@ -18,6 +18,7 @@ from strawberry import relay
 from reelgraph.certifications import certification_in
 from reelgraph.errors import BadUserInput
 from reelgraph.integrations.tmdb import image_url
+from reelgraph.loaders.library import EMPTY_LIBRARY, ViewerLibrary
 from reelgraph.schema import ids
 from reelgraph.schema.catalog.certifications import ReleaseDate, region_argument
 from reelgraph.schema.catalog.external_ids import ExternalIds
@@ -542,22 +543,32 @@ class Movie(TmdbNode):
         average = await info.context.loaders.average_rating.load(self.tmdb_id)
         return round(average, 2) if average is not None else None
 
+    # The viewer fields read the request's library (one query, shared by every movie): once it is
+    # read (a list's hidden set reads it first) they answer synchronously, a dict lookup per movie;
+    # before that, they return the read to await. graphql_type: the Python return is either.
+
     @strawberry.field(
-        description="The signed-in viewer's interactions with this movie; empty when anonymous."
+        description="The signed-in viewer's interactions with this movie; empty when anonymous.",
+        graphql_type=list[Annotated["InteractionKind", strawberry.lazy(LIBRARY)]],
     )
-    async def viewer_interactions(
-        self, info: Info
-    ) -> list[Annotated[InteractionKind, strawberry.lazy(LIBRARY)]]:
-        from reelgraph.schema.library.types import InteractionKind  # as in reviews
+    def viewer_interactions(self, info: Info) -> list[InteractionKind] | Awaitable[list[InteractionKind]]:
+        library = _viewer_library_now(info)
+        if library is None:
+            return self._viewer_interactions_later(info)
+        return _interaction_kinds(library.kinds_of(self.tmdb_id))
 
-        return [
-            InteractionKind(kind)
-            for kind in await info.context.loaders.viewer_interactions.load(self.tmdb_id)
-        ]
+    async def _viewer_interactions_later(self, info: Info) -> list[InteractionKind]:
+        return _interaction_kinds((await info.context.loaders.library.load()).kinds_of(self.tmdb_id))
 
-    @strawberry.field
-    async def viewer_rating(self, info: Info) -> float | None:
-        return await info.context.loaders.viewer_rating.load(self.tmdb_id)
+    @strawberry.field(graphql_type=float | None)
+    def viewer_rating(self, info: Info) -> float | Awaitable[float | None] | None:
+        library = _viewer_library_now(info)
+        if library is None:
+            return self._viewer_rating_later(info)
+        return library.ratings.get(self.tmdb_id)
+
+    async def _viewer_rating_later(self, info: Info) -> float | None:
+        return (await info.context.loaders.library.load()).ratings.get(self.tmdb_id)
 
     # -- release dates and certifications (TMDb's release_dates: one cached read per movie, in
     # every language, made only when one of these fields is asked for) --
@@ -593,6 +604,22 @@ class Movie(TmdbNode):
             lambda keys: info.context.loaders.movie.load_many([(k, language) for k in keys]),
         )
         return [cls.from_tmdb(data, language) if data else None for data in found]
+
+
+def _viewer_library_now(info: Info) -> ViewerLibrary | None:
+    """The request's viewer library if known without waiting: empty for a request without a
+    token, the library once read; None while it still has to be read."""
+    if info.context.authorization() is None:
+        return EMPTY_LIBRARY
+    return info.context.loaders.library.ready
+
+
+def _interaction_kinds(kinds: list[str]) -> list[InteractionKind]:
+    if not kinds:
+        return []
+    from reelgraph.schema.library.types import InteractionKind  # Interaction names Movie: lazy
+
+    return [InteractionKind(kind) for kind in kinds]
 
 
 def page_info_of(page: ListPage) -> relay.PageInfo:
