@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reelgraph.persistence.models import InteractionRow, PreferenceRow, RatingRow
 
-# Inline constants, not bind parameters: PostgreSQL types an untyped parameter of a UNION as text.
+# Which table a row comes from, written inline in the SQL (no bind parameters).
 _RATING, _INTERACTION, _PREFERENCE = 0, 1, 2
 
 
