@@ -26,6 +26,7 @@ from sqlalchemy import func, select, union
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 from sqlalchemy.sql.elements import ColumnElement
 
+from reelgraph.persistence import analytics as persistence_analytics
 from reelgraph.persistence.migrate import alembic_config
 from reelgraph.persistence.models import (
     InteractionRow,
@@ -36,6 +37,7 @@ from reelgraph.persistence.models import (
     WatchEventRow,
 )
 from reelgraph.persistence.rollups import utc_date
+from reelgraph.services.analytics import AnalyticsService
 from tests import library_import_files as files
 from tests.helpers import PASSWORD, GraphQLClient, unique_email
 from tests.library_fixtures import Member, member, promoted
@@ -249,8 +251,8 @@ async def rollup_rows(app: Any) -> dict[str, list[tuple[Any, ...]]]:
         "active_user_days": "SELECT day, user_id, refs FROM active_user_days ORDER BY day, user_id",
         "daily_counts": "SELECT metric, day, count FROM daily_counts WHERE count <> 0 ORDER BY metric, day",
         "movie_daily_views": "SELECT day, movie_id, count FROM movie_daily_views WHERE count <> 0 ORDER BY day, movie_id",
-        "movie_aggregates": "SELECT movie_id, rating_count, rating_sum, review_count FROM movie_aggregates"
-        " WHERE rating_count <> 0 OR review_count <> 0 ORDER BY movie_id",
+        "movie_aggregates": "SELECT movie_id, rating_count, rating_sum, review_count, view_count"
+        " FROM movie_aggregates WHERE rating_count <> 0 OR review_count <> 0 OR view_count <> 0 ORDER BY movie_id",
     }
     async with app.state.services.sessions() as session:
         return {
@@ -401,6 +403,16 @@ async def test_the_migration_backfills_existing_rows_and_downgrades(tmp_path: Pa
         ("2026-01-07", 2, 1),
     ]
     assert await rows("SELECT day, movie_id, count FROM movie_daily_views") == [("2026-01-05", 604, 2)]
+    assert await rows("SELECT movie_id, view_count FROM movie_aggregates ORDER BY movie_id") == [
+        (603, 0),
+        (604, 2),
+    ]
+    await asyncio.to_thread(_alembic, url, "downgrade", "0008")
+    await asyncio.to_thread(_alembic, url, "upgrade", "head")
+    assert await rows("SELECT movie_id, view_count FROM movie_aggregates ORDER BY movie_id") == [
+        (603, 0),
+        (604, 2),
+    ]
 
     await asyncio.to_thread(_alembic, url, "downgrade", "0007")
     tables = await rows("SELECT name FROM sqlite_master WHERE type = 'table'")
@@ -414,6 +426,35 @@ async def test_the_migration_backfills_existing_rows_and_downgrades(tmp_path: Pa
     await asyncio.to_thread(_alembic, url, "upgrade", "head")
     assert await rows("SELECT count(*) FROM active_user_days") == [(3,)]
     await engine.dispose()
+
+
+async def test_most_watched_from_the_most_viewed_candidates_is_exact(
+    app: Any, gql: GraphQLClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Few candidates: the answer comes from them when their top beats every other movie's total,
+    and from every movie's window sum when it does not; either way the raw aggregate's answer."""
+    admin = await promoted(gql, app, "ADMIN", name="Pruning admin")
+    movies = [tmdb for _, _, tmdb in files.catalog_sample(60)[30:]]
+    await seed(app, movies, random.Random(21))
+    await rebuild(gql, admin)
+    service = AnalyticsService(app.state.services.sessions)
+    outcomes: list[bool] = []  # True: answered from the candidates
+    pruned = persistence_analytics._most_watched_of_candidates
+
+    async def recording(*args: Any) -> Any:
+        found = await pruned(*args)
+        outcomes.append(found is not None)
+        return found
+
+    monkeypatch.setattr(persistence_analytics, "_most_watched_of_candidates", recording)
+    for floor in (1, 3, 8, 40):
+        monkeypatch.setattr(persistence_analytics, "CANDIDATE_FLOOR", floor)
+        for first, days in ((1, 366), (2, 30), (5, 90), (10, 8), (3, 1)):
+            async with app.state.services.sessions() as session:
+                expected = (await reference(session, days, first))["mostWatched"]
+            found = [(t.tmdb_id, t.count) for t in await service.most_watched(first, days)]
+            assert found == expected, (floor, first, days)
+    assert True in outcomes and False in outcomes  # both ways were taken
 
 
 @pytest.mark.parametrize("days", [1, 30])

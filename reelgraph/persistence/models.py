@@ -426,7 +426,11 @@ class MovieAggregateRow(SQLModel, table=True):
 
     __tablename__ = "movie_aggregates"
     # mostRated: the top of (count descending, id) read from the index, not by counting ratings.
-    __table_args__ = (sa.Index("ix_movie_aggregates_most_rated", sa.text("rating_count DESC"), "movie_id"),)
+    __table_args__ = (
+        sa.Index("ix_movie_aggregates_most_rated", sa.text("rating_count DESC"), "movie_id"),
+        # mostWatched's candidates, most viewed of all time first (reelgraph.persistence.analytics).
+        sa.Index("ix_movie_aggregates_most_viewed", sa.text("view_count DESC"), "movie_id"),
+    )
 
     movie_id: int = Field(
         sa_column_args=[sa.ForeignKey("movies.tmdb_id", ondelete="CASCADE")],
@@ -436,6 +440,7 @@ class MovieAggregateRow(SQLModel, table=True):
     rating_count: int = 0
     rating_sum: float = 0.0  # ratings are halves: sums of them are exact in a double
     review_count: int = 0
+    view_count: int = 0  # watch events of all time (migration 0009)
 
 
 class DailyCountRow(SQLModel, table=True):
@@ -465,9 +470,11 @@ class MovieDayViewsRow(SQLModel, table=True):
     """Watch events of a movie on a UTC day, signed-in and anonymous alike."""
 
     __tablename__ = "movie_daily_views"
+    # A few movies' days in a window (mostWatched's candidates); movie_id first for the FK too.
+    __table_args__ = (sa.Index("ix_movie_daily_views_movie_id_day", "movie_id", "day"),)
 
     day: date = Field(primary_key=True)
     movie_id: int = Field(
-        sa_column_args=[sa.ForeignKey("movies.tmdb_id", ondelete="CASCADE")], primary_key=True, index=True
+        sa_column_args=[sa.ForeignKey("movies.tmdb_id", ondelete="CASCADE")], primary_key=True
     )
     count: int = 0

@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, insert, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
 
-from reelgraph.persistence.models import MovieAggregateRow, RatingRow, ReviewRow
+from reelgraph.persistence.models import MovieAggregateRow, MovieDayViewsRow, RatingRow, ReviewRow
 from reelgraph.persistence.upsert import dialect_insert
 
 
@@ -25,9 +25,10 @@ class AggregateDelta:
     rating_count: int = 0
     rating_sum: float = 0.0
     review_count: int = 0
+    view_count: int = 0
 
     def is_zero(self) -> bool:
-        return self.rating_count == 0 and self.rating_sum == 0 and self.review_count == 0
+        return not (self.rating_count or self.rating_sum or self.review_count or self.view_count)
 
 
 async def add(session: AsyncSession, deltas: Mapping[int, AggregateDelta]) -> None:
@@ -39,6 +40,7 @@ async def add(session: AsyncSession, deltas: Mapping[int, AggregateDelta]) -> No
             "rating_count": delta.rating_count,
             "rating_sum": delta.rating_sum,
             "review_count": delta.review_count,
+            "view_count": delta.view_count,
         }
         for movie_id, delta in sorted(deltas.items())
         if not delta.is_zero()
@@ -54,6 +56,7 @@ async def add(session: AsyncSession, deltas: Mapping[int, AggregateDelta]) -> No
                 "rating_count": table.rating_count + statement.excluded.rating_count,
                 "rating_sum": table.rating_sum + statement.excluded.rating_sum,
                 "review_count": table.review_count + statement.excluded.review_count,
+                "view_count": table.view_count + statement.excluded.view_count,
             },
         )
     )
@@ -90,30 +93,26 @@ async def most_rated(session: AsyncSession, limit: int) -> list[tuple[int, int]]
 
 
 def rebuild_statements() -> list[Executable]:
-    """Empties the table and fills it from the ratings and reviews, in one pass over each."""
+    """Empties the table and fills it from the ratings, the reviews and the daily views (rebuilt
+    just before, by reelgraph.persistence.rollups), in one pass over each."""
+    zero = sa.cast(literal(0.0), sa.Float)
     per_row = union_all(
         select(
             RatingRow.movie_id.label("movie_id"),
             literal(1).label("ratings"),
             RatingRow.value.label("total"),
             literal(0).label("reviews"),
+            literal(0).label("views"),
         ),
-        select(
-            ReviewRow.movie_id,
-            literal(0),
-            sa.cast(literal(0.0), sa.Float),
-            literal(1),
-        ),
+        select(ReviewRow.movie_id, literal(0), zero, literal(1), literal(0)),
+        select(MovieDayViewsRow.movie_id, literal(0), zero, literal(0), MovieDayViewsRow.count),
     ).subquery("per_row")
     summed = select(
         per_row.c.movie_id,
         func.sum(per_row.c.ratings),
         func.coalesce(func.sum(per_row.c.total), 0.0),
         func.sum(per_row.c.reviews),
+        func.sum(per_row.c.views),
     ).group_by(per_row.c.movie_id)
-    return [
-        delete(MovieAggregateRow),
-        insert(MovieAggregateRow).from_select(
-            ["movie_id", "rating_count", "rating_sum", "review_count"], summed
-        ),
-    ]
+    columns = ["movie_id", "rating_count", "rating_sum", "review_count", "view_count"]
+    return [delete(MovieAggregateRow), insert(MovieAggregateRow).from_select(columns, summed)]

@@ -97,6 +97,7 @@ class Tally:
 
     def watch(self, user_id: int | None, movie_id: int, at: datetime, delta: int = 1) -> None:
         self.views[(utc_day(at), movie_id)] += delta
+        self.movie(movie_id).view_count += delta
         self.activity(user_id, at, delta)
 
     def interaction(self, user_id: int, at: datetime, delta: int = 1) -> None:
@@ -114,7 +115,7 @@ class Tally:
         """A rating added (delta 1) or removed (delta -1)."""
         self.activity(user_id, created_at, delta)
         self.activity(user_id, updated_at, delta)
-        aggregate = self._movie(movie_id)
+        aggregate = self.movie(movie_id)
         aggregate.rating_count += delta
         aggregate.rating_sum += delta * value
 
@@ -129,15 +130,15 @@ class Tally:
     ) -> None:
         self.activity(user_id, old_updated_at, -1)
         self.activity(user_id, updated_at, 1)
-        self._movie(movie_id).rating_sum += new - old
+        self.movie(movie_id).rating_sum += new - old
 
     def review(self, movie_id: int, delta: int = 1) -> None:
-        self._movie(movie_id).review_count += delta
+        self.movie(movie_id).review_count += delta
 
     def user_created(self, at: datetime, delta: int = 1) -> None:
         self.daily[(NEW_USERS, utc_day(at))] += delta
 
-    def _movie(self, movie_id: int) -> AggregateDelta:
+    def movie(self, movie_id: int) -> AggregateDelta:
         return self.movies.setdefault(movie_id, AggregateDelta())
 
     async def apply(self, session: AsyncSession) -> None:
@@ -222,13 +223,16 @@ async def forget_user(session: AsyncSession, user_id: int) -> None:
     )
     for watch_day, movie_id, count in watched:
         tally.views[(_as_date(watch_day), movie_id)] -= count
+        tally.movie(movie_id).view_count -= count
     rated = await session.execute(
         select(RatingRow.movie_id, func.count(), func.sum(RatingRow.value))
         .where(RatingRow.user_id == user_id)
         .group_by(RatingRow.movie_id)
     )
     for movie_id, count, total in rated:
-        tally.movies[movie_id] = AggregateDelta(rating_count=-count, rating_sum=-float(total))
+        aggregate = tally.movie(movie_id)
+        aggregate.rating_count -= count
+        aggregate.rating_sum -= float(total)
     reviewed = await session.execute(
         select(ReviewRow.movie_id, func.count())
         .where(ReviewRow.user_id == user_id)

@@ -1,6 +1,6 @@
 """rollups and movie aggregates: daily_counts, active_user_days, movie_daily_views for the admin
-analytics, movie_aggregates (rating count and sum, review count) for averages and mostRated;
-filled from the existing rows here, as `reelgraph analytics backfill` does
+analytics, movie_aggregates (rating count and sum, review count) for averages and mostRated
+(filled by 0009)
 
 Revision ID: 0008
 Revises: 0007
@@ -11,8 +11,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
-
-from reelgraph.persistence import rollups
 
 revision: str = '0008'
 down_revision: str | None = '0007'
@@ -52,11 +50,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('day', 'movie_id'),
     )
     op.create_index('ix_movie_daily_views_movie_id', 'movie_daily_views', ['movie_id'], unique=False)
-    # Backfill: the same grouped INSERT ... SELECTs as the command (nothing else writes during a
-    # migration, so no lock is needed). On an empty database they insert nothing.
-    bind = op.get_bind()
-    for statement in rollups.rebuild_statements():
-        bind.execute(statement)
+    # Filled from the existing rows by 0009, which adds the last column the rebuild writes.
 
 
 def downgrade() -> None:
