@@ -4,6 +4,7 @@ would wait too long is refused at once with 503, Retry-After and RATE_LIMITED.""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -91,7 +92,7 @@ async def test_the_server_refuses_with_cors_headers_when_busy(tmp_path: Path) ->
         # forged token counts as anonymous), as the edge reads anonymous bodies before admission.
         body_started = asyncio.Event()
 
-        async def slow_body():  # type: ignore[no-untyped-def]
+        async def slow_body() -> AsyncIterator[bytes]:
             body_started.set()
             await asyncio.sleep(1)
             yield b'{"query": "{ __typename }"}'
