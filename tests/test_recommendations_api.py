@@ -27,12 +27,13 @@ LIKED = {603: 5.0, 27205: 4.5, 157336: 4.5, 155: 4.0}  # The Matrix, Inception, 
 async def recs(gql: GraphQLClient, token: str, **variables: Any) -> list[dict[str, Any]]:
     body = await gql(RECS, variables, token=token)
     assert "errors" not in body, body
-    return body["data"]["recommendations"]
+    found: list[dict[str, Any]] = body["data"]["recommendations"]
+    return found
 
 
 @pytest.fixture
 async def fan(gql: GraphQLClient) -> str:
-    token = (await register(gql))["accessToken"]
+    token = str((await register(gql))["accessToken"])
     for movie, value in LIKED.items():
         assert (await gql(RATE, {"m": movie, "v": value}, token=token))["data"]["rateMovie"]["errors"] == []
     return token
