@@ -33,6 +33,7 @@ DETAILS = (
 )
 SEARCHES = ["matrix", "star", "love", "the dark", "alien", "batman", "pixar", "war", "night", "king"]
 GENRES = [28, 12, 16, 35, 80, 18, 10751, 14, 27, 9648, 10749, 878, 53]
+CHUNK_SECONDS = 10
 SORTS = ["POPULARITY_DESC", "RELEASE_DATE_DESC", "VOTE_AVERAGE_DESC", "TITLE_ASC"]
 
 
@@ -117,13 +118,13 @@ def _documents(ids: list[int], cursors: list[tuple[str, str]]) -> list[dict[str,
     return docs
 
 
-def _lua(docs: list[dict[str, object]], token: str, stop_after: int) -> str:
+def _lua(docs: list[dict[str, object]], token: str, offset: int) -> str:
     bodies = ",\n".join(json.dumps(json.dumps(d)) for d in docs)
     return f"""
 local bodies = {{
 {bodies}
 }}
-local n, sent, answered = #bodies, 0, 0
+local n, sent = #bodies, {offset}
 local anonymous = {{["Content-Type"] = "application/json"}}
 local signed = {{["Content-Type"] = "application/json", ["Authorization"] = "Bearer {token}"}}
 request = function()
@@ -132,10 +133,6 @@ request = function()
   local body = bodies[((sent * 7919) % n) + 1]
   local headers = (sent % 10 == 0) and signed or anonymous
   return wrk.format("POST", "/graphql", headers, body)
-end
-response = function(status, headers, body)
-  answered = answered + 1
-  if answered >= {stop_after} then wrk.thread:stop() end
 end
 done = function(summary, latency, requests)
   local e = summary.errors
@@ -146,17 +143,42 @@ end
 """
 
 
-def _drive(url: str, script: Path, connections: int) -> str:
-    run = subprocess.run(
-        [wrk_path(), "-t1", f"-c{connections}", "-d3600s", "-s", str(script), url + "/graphql"],
-        capture_output=True,
-        text=True,
-        timeout=3700,
-    )
-    if run.returncode != 0:
-        raise SystemExit(f"wrk failed: {run.stderr or run.stdout}")
-    output = run.stdout
-    return next((line for line in output.splitlines() if line.startswith("wrk:")), output.strip())
+def _drive(
+    url: str,
+    workdir: Path,
+    docs: list[dict[str, object]],
+    token: str,
+    connections: int,
+    start: int,
+    requests: int,
+) -> tuple[int, str]:
+    """wrk in runs of CHUNK_SECONDS until at least ``requests`` more were answered (wrk stops on
+    time, not on a count); each run goes on rotating the documents where the last one stopped."""
+    done, lines = 0, []
+    script = workdir / "load.lua"
+    chunk_seconds = CHUNK_SECONDS
+    while done < requests:
+        script.write_text(_lua(docs, token, start + done))
+        run = subprocess.run(
+            [
+                wrk_path(),
+                "-t1",
+                f"-c{connections}",
+                f"-d{chunk_seconds}s",
+                "-s",
+                str(script),
+                url + "/graphql",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=chunk_seconds + 60,
+        )
+        if run.returncode != 0:
+            raise SystemExit(f"wrk failed: {run.stderr or run.stdout}")
+        line = next((x for x in run.stdout.splitlines() if x.startswith("wrk:")), run.stdout.strip())
+        done += int(line.split()[1])
+        lines.append(line)
+    return done, f"{done} requests in {len(lines)} wrk runs of {chunk_seconds} s; last: {lines[-1]}"
 
 
 async def _prepare(url: str) -> tuple[list[int], list[tuple[str, str]]]:
@@ -250,18 +272,18 @@ async def main(requests: int, checkpoint: int, response_cache: bool, connections
             ids, cursors = await _prepare(url)
             docs = _documents(ids, cursors)
             print(f"{len(docs)} documents, one request in ten signed in (200 interactions)")
-            first = workdir / "first.lua"
-            first.write_text(_lua(docs, token, checkpoint))
-            print(_drive(url, first, connections))
+            sent, summary = _drive(url, workdir, docs, token, connections, 0, checkpoint)
+            print(summary)
             after_first = rss_mib(process.pid)
+            checkpoint = sent
             print(f"RSS after {checkpoint:,} requests:{'':<15}{after_first:7.1f} MiB")
-            rest = workdir / "rest.lua"
-            rest.write_text(_lua(docs, token, requests - checkpoint))
-            print(_drive(url, rest, connections))
+            more, summary = _drive(url, workdir, docs, token, connections, sent, requests - sent)
+            print(summary)
+            sent += more
             after_all = rss_mib(process.pid)
-            print(f"RSS after {requests:,} requests:{'':<14}{after_all:7.1f} MiB")
+            print(f"RSS after {sent:,} requests:{'':<14}{after_all:7.1f} MiB")
             print(
-                f"ratio RSS({requests:,}) / RSS({checkpoint:,}): {after_all / after_first:.3f} (target <= 1.10)"
+                f"ratio RSS({sent:,}) / RSS({checkpoint:,}): {after_all / after_first:.3f} (target <= 1.10)"
             )
         finally:
             process.terminate()
