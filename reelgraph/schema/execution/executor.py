@@ -140,7 +140,12 @@ class SubtreeCachingExecutor(StrawberryGraphQLCoreExecutionContext):
         result: Any,
         position_context: Any,
     ) -> Any:
-        if return_type.name != ROOT_TYPE or type(result) is not Movie or not self.subtree_cache.enabled:
+        if (
+            return_type.name != ROOT_TYPE
+            or type(result) is not Movie
+            or position_context is not None  # inside @defer: graphql-core's own bookkeeping
+            or not self.subtree_cache.enabled
+        ):
             return super().collect_and_execute_subfields(
                 return_type, field_details_list, path, result, position_context
             )
