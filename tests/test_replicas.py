@@ -29,6 +29,7 @@ import websockets
 from reelgraph.caching.shared_cache import NAMESPACE
 from reelgraph.caching.upstream_data import cache_key
 from tests.helpers import PASSWORD, free_port, unique_email
+from tests.pg_redis import admin_sql, flush_redis, unreachable
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_URL = os.environ.get("REELGRAPH_REPLICAS_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -37,43 +38,6 @@ DATABASE = "reelgraph_replicas"
 EMAIL_FAILURES = 3  # sign-in failures per email before RATE_LIMITED, on either replica
 
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-
-
-async def _unreachable() -> str | None:
-    import asyncpg
-    import redis.asyncio as redis
-
-    try:
-        connection = await asyncio.wait_for(asyncpg.connect(ADMIN_URL), 5)
-        await connection.close()
-    except Exception as exc:
-        return f"PostgreSQL at {ADMIN_URL} is unreachable: {exc!r}"
-    try:
-        client = redis.from_url(REDIS_URL)
-        await asyncio.wait_for(client.ping(), 5)
-        await client.aclose()
-    except Exception as exc:
-        return f"Redis at {REDIS_URL} is unreachable: {exc!r}"
-    return None
-
-
-async def _admin_sql(*statements: str) -> None:
-    import asyncpg
-
-    connection = await asyncpg.connect(ADMIN_URL)
-    try:
-        for statement in statements:
-            await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
-async def _flush_redis() -> None:
-    import redis.asyncio as redis
-
-    client = redis.from_url(REDIS_URL)
-    await client.flushdb()
-    await client.aclose()
 
 
 @dataclass
@@ -117,18 +81,19 @@ class Cluster:
 
 @pytest.fixture(scope="module")
 def replica_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    problem = asyncio.run(_unreachable())
+    problem = asyncio.run(unreachable(ADMIN_URL, REDIS_URL))
     if problem is not None:
         if os.environ.get("CI"):
             pytest.fail(f"CI is set but {problem}")
         pytest.skip(problem)
     asyncio.run(
-        _admin_sql(
+        admin_sql(
+            ADMIN_URL,
             f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)",
             f"CREATE DATABASE {DATABASE}",
         )
     )
-    asyncio.run(_flush_redis())
+    asyncio.run(flush_redis(REDIS_URL))
     host_part = ADMIN_URL.split("://", 1)[1].rsplit("/", 1)[0]
     env = {
         **os.environ,
@@ -147,8 +112,8 @@ def replica_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, 
     try:
         yield env
     finally:
-        asyncio.run(_admin_sql(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
-        asyncio.run(_flush_redis())
+        asyncio.run(admin_sql(ADMIN_URL, f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
+        asyncio.run(flush_redis(REDIS_URL))
 
 
 def _run(env: dict[str, str], *args: str) -> None:
