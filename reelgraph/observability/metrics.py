@@ -1,6 +1,6 @@
 """Prometheus metrics, one registry per app (so several apps in one process never collide).
 
-Recorded as requests go (by ObservabilityMiddleware): GraphQL request duration by operation,
+Recorded as requests go (by the Edge middleware's RequestObserver): GraphQL request duration by operation,
 GraphQL errors by code, HTTP requests by route and status, requests in flight, WebSocket
 connections. Read at scrape time (by StateCollector) from the live services: cache hits and
 misses, upstream HTTP attempts and latency by endpoint, upstream policy counters and breaker state.
