@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     recs_poll_seconds: float = 30.0  # how often a replica looks for a newer stored version
     recs_keep_versions: int = 3
     recs_train_batch_rows: int = 20_000  # rows read per batch while gathering training data
+    # Train (read the rows, fit, serialise) in a spawned child process, so the serving process only
+    # loads the result; false: in a thread of this process (the fit's memory and GIL stay here).
+    recs_train_subprocess: bool = True
     # `precompute-recommendations`: users active in the last N hours (at most M), every K seconds.
     recs_precompute_seconds: int = 15 * 60
     recs_precompute_active_hours: int = 24

@@ -108,7 +108,9 @@ class Services:
             engine = ChatEngine.from_settings(
                 settings, CatalogSearchResolver(services.catalog), reference_year=reference_year
             )
-            services.recommendations = RecommendationService(services.sessions, settings, services.cache)
+            services.recommendations = RecommendationService(
+                services.sessions, settings, services.cache, services.job_queue
+            )
             services.community = CommunityTrending(
                 services.sessions,
                 services.reader,

@@ -1,9 +1,10 @@
 """Recommendations for the viewer: the shared model's versions, retraining, precomputed lists.
 
-The ``retrain-recommender`` job trains (off the event loop) and stores each model version in the
-database; every API process polls the newest version's header (one primary-key probe) every
-``recs_poll_seconds`` and swaps it in, so all replicas serve and report the same version. With no
-stored model yet, the first process to need one trains it and stores it. ``REELGRAPH_RECS_MODEL_DIR``
+The ``retrain-recommender`` job trains (in a spawned child process: ``training_process``) and stores
+each model version in the database; every API process polls the newest version's header (one
+primary-key probe) every ``recs_poll_seconds`` and swaps it in, so all replicas serve and report the
+same version. With no stored model yet, the first process to need one trains it and stores it;
+with a broker an API process never trains: it asks the workers for a run and loads what they store. ``REELGRAPH_RECS_MODEL_DIR``
 pins a model written by ``reelgraph recs train --out DIR`` instead (no polling).
 
 ``precompute-recommendations`` writes the lists of recently active users into the shared cache,
@@ -20,12 +21,10 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import numpy as np
 from aiocache import BaseCache
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -38,70 +37,28 @@ from reelgraph.persistence.recommender_profile import viewer_activity
 from reelgraph.recommender.engine import Preferences, Recommendation, RecommenderEngine, UserProfile
 from reelgraph.recommender.explain import Reason, ReasonKind
 from reelgraph.recommender.model import RecommenderModel
-from reelgraph.recommender.storage import has_model, model_from_bytes, model_to_bytes
-from reelgraph.recommender.training import build_model
+from reelgraph.recommender.storage import has_model, model_from_bytes
+from reelgraph.recommender.training_process import Trained, train_here, train_in_child
+from reelgraph.services.jobs import QueueSlot
 
 log = logging.getLogger("reelgraph.recommendations")
 
+RETRAIN_JOB = "retrain-recommender"  # reelgraph.jobs.bodies.retrain_recommender (a layer above)
 PRECOMPUTED_STRATEGY = "HYBRID"  # the query's default: what the app asks for
-_CHUNK = 65_536  # rows turned back into Python values at a time, in the training thread
-
-
-@dataclass(frozen=True)
-class ActivityArrays:
-    """Training data gathered in batches into compact arrays (not millions of Python tuples)."""
-
-    rating_users: np.ndarray
-    rating_movies: np.ndarray
-    rating_values: np.ndarray
-    rating_times: np.ndarray  # Unix seconds: popularity is recency-weighted as in the evaluation
-    interaction_users: np.ndarray
-    interaction_movies: np.ndarray
-    interaction_kinds: np.ndarray  # codes into ``kinds``
-    interaction_times: np.ndarray
-    kinds: tuple[str, ...]
-
-    def ratings(self) -> Iterator[tuple[int, int, float]]:
-        for start in range(0, len(self.rating_users), _CHUNK):
-            end = start + _CHUNK
-            yield from zip(
-                self.rating_users[start:end].tolist(),
-                self.rating_movies[start:end].tolist(),
-                self.rating_values[start:end].tolist(),
-                strict=True,
-            )
-
-    def interactions(self) -> Iterator[tuple[int, int, str]]:
-        kinds = self.kinds
-        for start in range(0, len(self.interaction_users), _CHUNK):
-            end = start + _CHUNK
-            yield from zip(
-                self.interaction_users[start:end].tolist(),
-                self.interaction_movies[start:end].tolist(),
-                (kinds[code] for code in self.interaction_kinds[start:end].tolist()),
-                strict=True,
-            )
-
-
-def _train(data: ActivityArrays) -> tuple[RecommenderModel, bytes]:
-    # In a worker thread: the fit and the (compressed) serialisation both stay off the event loop.
-    model = build_model(
-        data.ratings(),
-        data.interactions(),
-        OfflineCatalog.load(),
-        rating_times=data.rating_times,
-        interaction_times=data.interaction_times,
-    )
-    return model, model_to_bytes(model)
 
 
 class RecommendationService:
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], settings: Settings, cache: BaseCache | None = None
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        cache: BaseCache | None = None,
+        jobs: QueueSlot | None = None,
     ) -> None:
         self._sessions = sessions
         self._settings = settings
         self._cache = cache
+        self._jobs = jobs  # with a broker: where the first model is asked of the workers
         self.engine = RecommenderEngine()
         # The stored version being served (None: none yet, or a pinned model directory).
         self.stored_version: int | None = None
@@ -149,11 +106,29 @@ class RecommendationService:
             return
         if await self.sync():
             return
+        if self._settings.broker_url is not None:
+            await self._await_worker_model()
+            return
         # Nothing stored yet: this process is the first to need a model. Not forced: should the job
         # have stored one meanwhile (it shares the lock in-process), that one is used instead.
         await self.retrain()
         if not self.engine.is_trained:
             await self.sync()
+
+    async def _await_worker_model(self) -> None:
+        # With a broker only workers train: ask for a run (again every recs_check_seconds, should one
+        # fail) and load the version it stores.
+        asked = -float("inf")
+        while True:
+            if self._jobs is not None and time.monotonic() - asked >= self._settings.recs_check_seconds:
+                asked = time.monotonic()
+                try:
+                    await self._jobs.connected().run_now(RETRAIN_JOB)
+                except Exception as exc:  # one already queued or running, or no engine yet
+                    log.debug("retrain not requested: %s", exc)
+            await asyncio.sleep(min(self._settings.recs_poll_seconds, 1.0))
+            if await self.sync():
+                return
 
     async def sync(self) -> bool:
         """Swaps in the newest stored version if it is not the one served; False when none is stored."""
@@ -210,64 +185,44 @@ class RecommendationService:
                 ):
                     return {"retrained": False, "version": latest.version, "new_activity": grown}
             started = time.perf_counter()
-            data = await self._gather(seen)
-            model, blob = await asyncio.to_thread(_train, data)
+            trained = await self._train(seen)
             async with self._sessions() as session:
                 version = await repo.store_model(
                     session,
-                    blob,
-                    len(data.rating_users),
-                    len(data.interaction_users),
+                    trained.blob,
+                    trained.ratings,
+                    trained.interactions,
                     seen,
                     settings.recs_keep_versions,
                 )
+            model = await asyncio.to_thread(model_from_bytes, trained.blob)
             self._swap(model, version)
             seconds = round(time.perf_counter() - started, 3)
-            log.info("recommender version %d trained and stored in %.1fs", version, seconds)
+            log.info(
+                "recommender version %d trained (process %d, peak RSS %.0f MiB) and stored in %.1fs",
+                version,
+                trained.pid,
+                trained.peak_rss_mib,
+                seconds,
+            )
             return {
                 "retrained": True,
                 "version": version,
                 "model": model.version,
-                "ratings": len(data.rating_users),
-                "interactions": len(data.interaction_users),
-                "bytes": len(blob),
+                "ratings": trained.ratings,
+                "interactions": trained.interactions,
+                "bytes": len(trained.blob),
                 "seconds": seconds,
+                "trainer_pid": trained.pid,
+                "trainer_peak_rss_mib": trained.peak_rss_mib,
             }
 
-    async def _gather(self, seen: repo.Watermarks) -> ActivityArrays:
-        size = self._settings.recs_train_batch_rows
-        kinds: dict[str, int] = {}  # interaction kinds as small codes, in the order met
-        ratings: list[tuple[np.ndarray, ...]] = []
-        interactions: list[tuple[np.ndarray, ...]] = []
-        async with self._sessions() as session:
-            async for batch in repo.rating_batches(session, seen.ratings, size):
-                users, movies, values, moments = zip(*batch, strict=True)
-                ratings.append(
-                    (
-                        np.array(users, np.int64),
-                        np.array(movies, np.int64),
-                        np.array(values, np.float32),
-                        _epochs(moments),
-                    )
-                )
-            async for batch in repo.interaction_batches(session, seen.interactions, size):
-                users, movies, names, moments = zip(*batch, strict=True)
-                codes = [kinds.setdefault(name, len(kinds)) for name in names]
-                interactions.append(
-                    (
-                        np.array(users, np.int64),
-                        np.array(movies, np.int64),
-                        np.array(codes, np.int16),
-                        _epochs(moments),
-                    )
-                )
-        r_users, r_movies, r_values, r_times = _columns(ratings, (np.int64, np.int64, np.float32, np.float64))
-        i_users, i_movies, i_kinds, i_times = _columns(
-            interactions, (np.int64, np.int64, np.int16, np.float64)
-        )
-        return ActivityArrays(
-            r_users, r_movies, r_values, r_times, i_users, i_movies, i_kinds, i_times, kinds=tuple(kinds)
-        )
+    async def _train(self, seen: repo.Watermarks) -> Trained:
+        settings = self._settings
+        # An in-memory SQLite database is this process's alone: a child could not read it.
+        if settings.recs_train_subprocess and not _in_memory(settings.database_url):
+            return await train_in_child(settings.database_url, seen, settings.recs_train_batch_rows)
+        return await train_here(self._sessions, seen, settings.recs_train_batch_rows)
 
     # --- one viewer's list -----------------------------------------------------------------------
 
@@ -335,19 +290,8 @@ class RecommendationService:
         return [item.tmdb_id for item in await asyncio.to_thread(engine.similar_items, tmdb_id, k)]
 
 
-def _columns(batches: list[tuple[np.ndarray, ...]], dtypes: tuple[Any, ...]) -> tuple[np.ndarray, ...]:
-    if not batches:
-        return tuple(np.zeros(0, dtype) for dtype in dtypes)
-    return tuple(np.concatenate([batch[n] for batch in batches]) for n in range(len(dtypes)))
-
-
-def _epochs(moments: Sequence[datetime | None]) -> np.ndarray:
-    # Unix seconds; SQLite hands back naive datetimes, written in UTC. An undated row counts as now.
-    now = datetime.now(UTC).timestamp()
-    return np.array(
-        [now if m is None else (m if m.tzinfo else m.replace(tzinfo=UTC)).timestamp() for m in moments],
-        dtype=np.float64,
-    )
+def _in_memory(database_url: str) -> bool:
+    return database_url.startswith("sqlite") and (":memory:" in database_url or database_url.endswith("://"))
 
 
 def precomputed_key(engine: RecommenderEngine, user_id: int, profile: UserProfile, hidden: set[int]) -> str:
