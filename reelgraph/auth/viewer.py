@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
+import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from reelgraph.auth.tokens import InvalidToken, TokenCodec
+from reelgraph.auth.tokens import AccessClaims, InvalidToken, TokenCodec
 from reelgraph.errors import Unauthenticated
 from reelgraph.persistence import users as repo
 from reelgraph.persistence.models import UserRow
@@ -41,6 +43,31 @@ def bearer_token(authorization: str | None) -> str | None:
     return token.strip()
 
 
+# Tokens already verified, per codec (its secret and algorithm): a client sends the same access
+# token on every request, and checking its signature and claims again each time was a tenth of a
+# signed-in request. Only good tokens are kept, each until its own expiry; the session behind it
+# is still read on every request.
+MAX_DECODED_TOKENS = 10_000
+_decoded: weakref.WeakKeyDictionary[TokenCodec, dict[str, AccessClaims]] = weakref.WeakKeyDictionary()
+
+
+def decode_access_token(codec: TokenCodec, token: str) -> AccessClaims:
+    """codec.decode(token), remembered while the token is unexpired; raises InvalidToken."""
+    known = _decoded.get(codec)
+    if known is None:
+        known = _decoded[codec] = {}
+    claims = known.get(token)
+    if claims is not None:
+        if time.time() < claims.expires_at.timestamp():  # PyJWT's own rule (no leeway)
+            return claims
+        del known[token]
+    claims = codec.decode(token)
+    if len(known) >= MAX_DECODED_TOKENS:
+        known.clear()
+    known[token] = claims
+    return claims
+
+
 # Runs in the viewer's session once the viewer is good (the request's loaders read their first
 # data there: one session, one transaction for both).
 AlsoRead = Callable[[AsyncSession, int], Awaitable[None]]
@@ -57,7 +84,7 @@ async def resolve_viewer(
     if token is None:
         return None
     try:
-        claims = codec.decode(token)
+        claims = decode_access_token(codec, token)
     except InvalidToken as exc:
         raise Unauthenticated("Invalid or expired access token.") from exc
     async with sessions() as session:

@@ -5,7 +5,7 @@ They sit on top of reelgraph.integrations and reelgraph.persistence and never ca
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -27,21 +27,22 @@ from reelgraph.loaders.users import InteractionByIdLoader, ReviewByIdLoader, Rol
 from reelgraph.loaders.viewer_audience import ViewerAudienceOfViewer, ViewerUser
 
 
-@dataclass
 class RequestLoaders:
-    movie: MovieByIdLoader
-    person: PersonByIdLoader
-    scores: ScoresByImdbIdLoader
-    genre_names: GenreNamesByLanguageLoader
-    library: ViewerLibraryLoader  # the viewer's interactions and ratings: one read per request
-    average_rating: AverageRatingByMovieLoader
-    hidden_movies: HiddenMoviesOfViewer
-    roles: RolesByUserLoader
-    user: UserByIdLoader
-    review: ReviewByIdLoader
-    interaction: InteractionByIdLoader
-    release_dates: ReleaseDatesByMovieLoader
-    audience: ViewerAudienceOfViewer
+    """Each loader is made when first used: a request reads a few of them, and making all of
+    them on every request was a measurable share of a cheap one."""
+
+    def __init__(
+        self,
+        reader: CatalogReader | None,
+        sessions: async_sessionmaker[AsyncSession],
+        viewer_id: ViewerId,
+        viewer_user: ViewerUser | None = None,
+    ) -> None:
+        # reader is None only for servers opened without the catalog (CLI account commands).
+        self._catalog: CatalogReader = reader  # type: ignore[assignment]  # catalog loaders then go unused
+        self._sessions = sessions
+        self._viewer_id = viewer_id
+        self._viewer_user = viewer_user
 
     @classmethod
     def create(
@@ -51,27 +52,67 @@ class RequestLoaders:
         viewer_id: ViewerId,
         viewer_user: ViewerUser | None = None,
     ) -> RequestLoaders:
-        # reader is None only for servers opened without the catalog (CLI account commands).
-        catalog: CatalogReader = reader  # type: ignore[assignment]  # catalog loaders then go unused
-        library = ViewerLibraryLoader(sessions, viewer_id)
-        return cls(
-            movie=MovieByIdLoader(catalog),
-            person=PersonByIdLoader(catalog),
-            scores=ScoresByImdbIdLoader(catalog),
-            genre_names=GenreNamesByLanguageLoader(catalog),
-            library=library,
-            average_rating=AverageRatingByMovieLoader(sessions),
-            hidden_movies=HiddenMoviesOfViewer(library),
-            roles=RolesByUserLoader(sessions),
-            user=UserByIdLoader(sessions),
-            review=ReviewByIdLoader(sessions),
-            interaction=InteractionByIdLoader(sessions),
-            release_dates=ReleaseDatesByMovieLoader(catalog),
-            audience=ViewerAudienceOfViewer(sessions, viewer_id, viewer_user),
-        )
+        return cls(reader, sessions, viewer_id, viewer_user)
+
+    @cached_property
+    def movie(self) -> MovieByIdLoader:
+        return MovieByIdLoader(self._catalog)
+
+    @cached_property
+    def person(self) -> PersonByIdLoader:
+        return PersonByIdLoader(self._catalog)
+
+    @cached_property
+    def scores(self) -> ScoresByImdbIdLoader:
+        return ScoresByImdbIdLoader(self._catalog)
+
+    @cached_property
+    def genre_names(self) -> GenreNamesByLanguageLoader:
+        return GenreNamesByLanguageLoader(self._catalog)
+
+    @cached_property
+    def library(self) -> ViewerLibraryLoader:
+        """The viewer's interactions and ratings: one read per request."""
+        return ViewerLibraryLoader(self._sessions, self._viewer_id)
+
+    @cached_property
+    def average_rating(self) -> AverageRatingByMovieLoader:
+        return AverageRatingByMovieLoader(self._sessions)
+
+    @cached_property
+    def hidden_movies(self) -> HiddenMoviesOfViewer:
+        return HiddenMoviesOfViewer(self.library)
+
+    @cached_property
+    def roles(self) -> RolesByUserLoader:
+        return RolesByUserLoader(self._sessions)
+
+    @cached_property
+    def user(self) -> UserByIdLoader:
+        return UserByIdLoader(self._sessions)
+
+    @cached_property
+    def review(self) -> ReviewByIdLoader:
+        return ReviewByIdLoader(self._sessions)
+
+    @cached_property
+    def interaction(self) -> InteractionByIdLoader:
+        return InteractionByIdLoader(self._sessions)
+
+    @cached_property
+    def release_dates(self) -> ReleaseDatesByMovieLoader:
+        return ReleaseDatesByMovieLoader(self._catalog)
+
+    @cached_property
+    def audience(self) -> ViewerAudienceOfViewer:
+        return ViewerAudienceOfViewer(self._sessions, self._viewer_id, self._viewer_user)
 
     def forget_library(self) -> None:
         """After a library mutation: what this request reads next must reflect it."""
-        self.library.clear()
-        self.audience.clear()  # also read again: an earlier updateProfile may have changed it
-        self.average_rating.clear_all()
+        made = self.__dict__  # a loader never made holds nothing to forget
+        if "library" in made:
+            self.library.clear()
+        if "audience" in made:
+            self.audience.clear()  # also read again: an earlier updateProfile may have changed it
+        if "average_rating" in made:
+            self.average_rating.clear_all()

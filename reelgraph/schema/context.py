@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 
 import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
 from reelgraph.auth.viewer import Viewer, resolve_viewer
@@ -94,13 +95,17 @@ class Context:
                     self.authorization(),
                     self.services.codec,
                     self.services.sessions,
-                    self.loaders.library.prefetch,  # the viewer's library in the same session
+                    self._prefetch_library,  # the viewer's library in the same session
                 )
             )
             # Its error reaches every resolver that awaits it; when those were all cancelled first
             # (another field failed), retrieving it here keeps asyncio from logging it as lost.
             self._viewer_task.add_done_callback(lambda task: task.cancelled() or task.exception())
         return await asyncio.shield(self._viewer_task)
+
+    async def _prefetch_library(self, session: AsyncSession, user_id: int) -> None:
+        # Reached only once a token is good: an anonymous request makes no library loader.
+        await self.loaders.library.prefetch(session, user_id)
 
     def authorization(self) -> str | None:
         """The Authorization header, or for WebSocket connections its connection_init parameter."""

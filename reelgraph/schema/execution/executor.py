@@ -32,6 +32,7 @@ from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from reelgraph.loaders.library import EMPTY_LIBRARY, ViewerLibrary
 from reelgraph.schema.catalog.types import Genre, Movie
 from reelgraph.schema.execution.subtree_cache import SubtreeCache
 
@@ -61,10 +62,15 @@ CATALOG_FIELDS: dict[str, frozenset[str]] = {
     "Genre": frozenset({"__typename", "id", "tmdbId", "name"}),
 }
 ROOT_TYPE = "Movie"
-# What Movie's viewer fields answer to a request without a token ("empty when anonymous"): such a
-# request gets these without their resolvers running (nothing is stored; with the subtree cache
-# off the resolvers answer, and tests/test_subtree_cache.py compares the two).
-ANONYMOUS_ANSWERS: dict[str, Callable[[], Any]] = {"viewerInteractions": list, "viewerRating": lambda: None}
+# Movie's viewer fields, completed (enum names, floats) from the request's library once it is
+# read: a request without a token has the empty one ("empty when anonymous"), a signed-in one the
+# library its viewer resolution prefetched. They then run no resolver (nothing is stored; with
+# the subtree cache off the resolvers answer, and tests/test_subtree_cache.py compares the two).
+# Until the library is read (a bad token, a mutation that just changed it) the resolvers run.
+VIEWER_ANSWERS: dict[str, Callable[[ViewerLibrary, int], Any]] = {
+    "viewerInteractions": lambda library, movie_id: list(library.kinds_of(movie_id)),
+    "viewerRating": lambda library, movie_id: _float_or_none(library.ratings.get(movie_id)),
+}
 # Mutations whose success makes stored subtrees pointless (keys carry the data, so they are
 # never wrong; this only frees them).
 CLEARING_MUTATIONS = frozenset({"refreshCache"})
@@ -95,31 +101,34 @@ def movie_key(movie: Movie) -> tuple[Any, ...]:
 
 
 class _Plan:
-    """How one collected selection of Movie splits into stored and executed fields."""
+    """How one collected selection of Movie splits into stored, answered and executed fields."""
 
-    __slots__ = ("answers", "cached", "number", "order", "rest", "signature")
+    __slots__ = ("answered_rest", "cached", "number", "order", "rest", "signature", "viewer")
 
     def __init__(
         self,
         signature: Hashable,
         cached: dict[str, FieldDetailsList],
         rest: dict[str, FieldDetailsList],
-        answers: dict[str, Callable[[], Any]],
+        viewer: dict[str, Callable[[ViewerLibrary, int], Any]],
         order: tuple[str, ...],
     ) -> None:
         self.signature = signature
         self.number: int | None = None
         self.cached = cached
-        self.rest = rest
-        self.answers = answers
+        self.rest = rest  # executed when the library is not read yet (viewer fields included)
+        self.answered_rest = {name: details for name, details in rest.items() if name not in viewer}
+        self.viewer = viewer  # response name -> its answer from the library
         self.order = order
 
-    def merge(self, stored: dict[str, Any], executed: dict[str, Any] | None) -> dict[str, Any]:
-        answers = self.answers
-        return {
-            name: stored[name] if name in stored else answers[name]() if name in answers else executed[name]  # type: ignore[index]  # the rest: executed is given
-            for name in self.order
-        }
+    def merge(
+        self, stored: dict[str, Any], answered: dict[str, Any] | None, executed: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        if answered:
+            stored = {**stored, **answered}
+        if not executed:
+            return {name: stored[name] for name in self.order}
+        return {name: stored[name] if name in stored else executed[name] for name in self.order}
 
 
 class SubtreeCachingExecutor(StrawberryGraphQLCoreExecutionContext):
@@ -129,6 +138,7 @@ class SubtreeCachingExecutor(StrawberryGraphQLCoreExecutionContext):
         super().__init__(*args, **kwargs)
         self._plans: dict[int, tuple[object, _Plan | object]] = {}
         self._image_base: str | None = None
+        self._tokenless: bool | None = None  # the request has no token (read once)
 
     # -- the hook: graphql-core calls this for every object value it completes --
 
@@ -162,12 +172,20 @@ class SubtreeCachingExecutor(StrawberryGraphQLCoreExecutionContext):
             return self._complete_and_store(
                 return_type, field_details_list, path, result, position_context, plan, key
             )
-        if not plan.rest:
-            return plan.merge(stored, None) if plan.answers else dict(stored)
-        rest: Any = self.execute_fields(return_type, result, path, plan.rest, None)
+        to_execute = plan.rest
+        answered: dict[str, Any] | None = None
+        if plan.viewer:
+            library = self._library()
+            if library is not None:
+                movie_id = result.tmdb_id
+                answered = {name: answer(library, movie_id) for name, answer in plan.viewer.items()}
+                to_execute = plan.answered_rest
+        if not to_execute:
+            return plan.merge(stored, answered, None)
+        rest: Any = self.execute_fields(return_type, result, path, to_execute, None)
         if self.is_awaitable(rest):
-            return self._merge_later(plan, stored, rest)
-        return plan.merge(stored, rest)
+            return self._merge_later(plan, stored, answered, rest)
+        return plan.merge(stored, answered, rest)
 
     # -- a movie not seen before: graphql-core's own path, then keep what it may --
 
@@ -210,9 +228,13 @@ class SubtreeCachingExecutor(StrawberryGraphQLCoreExecutionContext):
         return any(error.path is not None and list(error.path[:depth]) == prefix for error in errors[since:])
 
     async def _merge_later(
-        self, plan: _Plan, stored: dict[str, Any], rest: Awaitable[dict[str, Any]]
+        self,
+        plan: _Plan,
+        stored: dict[str, Any],
+        answered: dict[str, Any] | None,
+        rest: Awaitable[dict[str, Any]],
     ) -> dict[str, Any]:
-        return plan.merge(stored, await rest)
+        return plan.merge(stored, answered, await rest)
 
     # -- which fields of a selection are stored, and the selection's signature --
 
@@ -232,27 +254,35 @@ class SubtreeCachingExecutor(StrawberryGraphQLCoreExecutionContext):
             return _UNCACHEABLE
         cached: dict[str, FieldDetailsList] = {}
         rest: dict[str, FieldDetailsList] = {}
-        answers: dict[str, Callable[[], Any]] = {}
+        viewer: dict[str, Callable[[ViewerLibrary, int], Any]] = {}
         parts: list[Hashable] = []
-        anonymous = self._anonymous()
         for name, details in grouped.items():
             part = self._signature(return_type, details)
             field_name = details[0].node.name.value
             if part is not None:
                 cached[name] = details
                 parts.append((name, part))
-            elif anonymous and field_name in ANONYMOUS_ANSWERS and not details[0].node.arguments:
-                answers[name] = ANONYMOUS_ANSWERS[field_name]
-            else:
-                rest[name] = details
+                continue
+            if field_name in VIEWER_ANSWERS and not details[0].node.arguments:
+                viewer[name] = VIEWER_ANSWERS[field_name]
+            rest[name] = details
         if not cached:
             return _UNCACHEABLE
-        return _Plan((return_type.name, tuple(parts)), cached, rest, answers, tuple(grouped))
+        return _Plan((return_type.name, tuple(parts)), cached, rest, viewer, tuple(grouped))
 
-    def _anonymous(self) -> bool:
-        """A request without a token (a bad token is not anonymous: its resolvers refuse it)."""
-        authorization = getattr(self.context_value, "authorization", None)
-        return authorization is not None and authorization() is None
+    def _library(self) -> ViewerLibrary | None:
+        """The request's library when known without waiting (what the viewer resolvers read):
+        empty without a token, the library once read; None before that (a bad token included:
+        its resolvers refuse it)."""
+        context = self.context_value
+        if self._tokenless is None:
+            authorization = getattr(context, "authorization", None)
+            self._tokenless = authorization is not None and authorization() is None
+        if self._tokenless:
+            return EMPTY_LIBRARY
+        loaders = getattr(context, "loaders", None)
+        ready: ViewerLibrary | None = getattr(getattr(loaders, "library", None), "ready", None)
+        return ready
 
     def _signature(self, parent: GraphQLObjectType, details: FieldDetailsList) -> Hashable | None:
         """A hashable description of one field's selection, or None when it must be executed."""
@@ -321,6 +351,10 @@ class SubtreeCachingExecutor(StrawberryGraphQLCoreExecutionContext):
             return executed
 
         return clear_after()
+
+
+def _float_or_none(value: float | None) -> float | None:
+    return None if value is None else float(value)  # what Float's serializer answers
 
 
 def _named(type_: GraphQLOutputType) -> Any:
