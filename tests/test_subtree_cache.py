@@ -19,7 +19,7 @@ from reelgraph.schema.catalog.types import Movie
 from reelgraph.schema.execution.executor import CATALOG_FIELDS
 from tests.catalog_fixtures import MATRIX, SCIENCE_FICTION, Isolated, isolated_app, make_admin
 from tests.helpers import GraphQLClient
-from tests.library_fixtures import member, set_kind
+from tests.library_fixtures import member, rate, set_kind
 
 CARD = (
     "id tmdbId title originalTitle originalLanguage overview releaseDate year popularity"
@@ -183,6 +183,41 @@ async def test_viewer_fields_are_never_shared_between_viewers(apps: tuple[Isolat
     # A bad token is not anonymous: the viewer fields refuse it, cached or not.
     refused = await compare(apps, query, {}, token="not-a-token")
     assert refused.get("errors"), refused
+
+
+async def test_a_signed_in_viewer_gets_what_the_resolvers_answer(apps: tuple[Isolated, Isolated]) -> None:
+    # Signed in, the caching executor answers the viewer fields from the request's library itself.
+    cached, _ = apps
+    gql: GraphQLClient = cached.gql
+    cleo = await member(gql, "Cleo")
+    listed = "query { trending(first: 6, includeHidden: true) { nodes { tmdbId } } }"
+    top = [node["tmdbId"] for node in (await gql(listed))["data"]["trending"]["nodes"]]
+    await set_kind(gql, cleo, top[0], "LIKED")
+    await set_kind(gql, cleo, top[0], "FAVORITE")
+    await set_kind(gql, cleo, top[2], "WATCH_LATER")
+    await set_kind(gql, cleo, top[3], "SEEN")  # hidden from the lists
+    await rate(gql, cleo, top[1], 4.5)
+    await rate(gql, cleo, top[2], 4.0)
+    state = (
+        "query { trending(first: 6, includeHidden: true) { nodes { tmdbId title"
+        " viewerInteractions viewerRating mine: viewerRating genres { name } } } }"
+    )
+    body = await compare(apps, state, {}, token=cleo.token)
+    nodes = {node["tmdbId"]: node for node in body["data"]["trending"]["nodes"]}
+    assert nodes[top[0]]["viewerInteractions"] == ["FAVORITE", "LIKED"]
+    assert nodes[top[1]]["viewerRating"] == 4.5 and nodes[top[2]]["mine"] == 4.0
+    for _, query, variables in DOCUMENTS:
+        await compare(apps, query, variables, token=cleo.token)
+    hidden = await compare(apps, DOCUMENTS[0][1], {}, token=cleo.token)
+    assert top[3] not in {node["tmdbId"] for node in hidden["data"]["trending"]["nodes"]}
+
+    # A mutation's payload reads the library it just changed; a later request sees it too.
+    changed = await set_kind(gql, cleo, top[1], "LIKED")
+    assert changed["movie"]["viewerInteractions"] == ["LIKED", "SEEN"]  # rating it marked it SEEN
+    assert changed["movie"]["viewerRating"] == 4.5
+    after = await compare(apps, state, {}, token=cleo.token)
+    nodes = {node["tmdbId"]: node for node in after["data"]["trending"]["nodes"]}
+    assert nodes[top[1]]["viewerInteractions"] == ["LIKED", "SEEN"] and nodes[top[1]]["viewerRating"] == 4.5
 
 
 def test_only_catalog_fields_are_stored() -> None:
