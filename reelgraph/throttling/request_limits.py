@@ -41,6 +41,7 @@ from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from starlette.requests import HTTPConnection
 
 from reelgraph.auth.tokens import InvalidToken, TokenCodec
+from reelgraph.auth.viewer import decode_access_token
 
 AUTH_FIELDS = frozenset({"login", "register", "requestPasswordReset", "resetPassword", "refreshToken"})
 
@@ -156,7 +157,7 @@ def caller_key(authorization: str | None, ip: str, codec: TokenCodec) -> str:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() == "bearer" and token.strip():
             try:
-                return f"user:{codec.decode(token.strip()).user_id}"
+                return f"user:{decode_access_token(codec, token.strip()).user_id}"
             except InvalidToken:
                 pass
     return f"ip:{ip}"
