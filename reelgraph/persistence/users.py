@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reelgraph.persistence.models import (
@@ -106,20 +106,23 @@ async def login_session_with_user(
     return None if found is None else (found[0], found[1])
 
 
+# Built once (every authenticated request runs it): only the bound session id changes.
+_SESSION_USER_ROLES = (
+    select(LoginSessionRow, UserRow, RoleRow.name)
+    .join(UserRow, UserRow.id == LoginSessionRow.user_id)
+    .outerjoin(UserRoleRow, UserRoleRow.user_id == UserRow.id)
+    .outerjoin(RoleRow, RoleRow.id == UserRoleRow.role_id)
+    .where(LoginSessionRow.id == bindparam("session_id"))
+    .order_by(RoleRow.id)
+)
+
+
 async def login_session_with_user_and_roles(
     session: AsyncSession, session_id: str
 ) -> tuple[LoginSessionRow, UserRow, list[str]] | None:
     """The login session, its account and the account's roles in one statement (every
     authenticated request asks): one row per role, or one row with no role."""
-    query = (
-        select(LoginSessionRow, UserRow, RoleRow.name)
-        .join(UserRow, UserRow.id == LoginSessionRow.user_id)
-        .outerjoin(UserRoleRow, UserRoleRow.user_id == UserRow.id)
-        .outerjoin(RoleRow, RoleRow.id == UserRoleRow.role_id)
-        .where(LoginSessionRow.id == session_id)
-        .order_by(RoleRow.id)
-    )
-    rows = (await session.execute(query)).all()
+    rows = (await session.execute(_SESSION_USER_ROLES, {"session_id": session_id})).all()
     if not rows:
         return None
     return rows[0][0], rows[0][1], [row[2] for row in rows if row[2] is not None]
