@@ -63,6 +63,9 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
         "env": "development",
         # Trained on first use instead: most test apps never ask for recommendations.
         "recs_train_on_start": False,
+        # In a thread: a spawned child costs seconds per training (tests/test_recs_training_process.py
+        # covers the child).
+        "recs_train_subprocess": False,
         # The suite sends thousands of requests from 127.0.0.1; tests/test_hardening_* use low limits.
         "rate_limit": "100000/minute",
         "auth_rate_limit": "100000/minute",

@@ -143,10 +143,11 @@ async def train_in_child(database_url: str, seen: repo.Watermarks, batch_rows: i
 
     Spawn, not fork: a fork of the serving process would copy its threads' locks and its heap.
     """
-    loop = asyncio.get_running_loop()
     pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
     try:
-        return await loop.run_in_executor(pool, _child_main, database_url, seen, batch_rows)
+        # Submitting starts the child (fork+exec, then its preparation data): not on the loop.
+        future = await asyncio.to_thread(pool.submit, _child_main, database_url, seen, batch_rows)
+        return await asyncio.wrap_future(future)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
 
