@@ -3,7 +3,7 @@ over it against an empty database.
 
     python -m bench.scale [--users 200000] [--interactions 10000000] [--ratings 3000000]
                           [--watch-events 5000000] [--reviews 200000] [--seed 7]
-                          [--repeat 15] [--load-seconds 0] [--keep] [--reuse] [--generate-only]
+                          [--repeat 15] [--load-seconds 0] [--train] [--keep] [--reuse] [--generate-only]
 
 Deterministic for a seed. Users sign up over 3 years; interactions and ratings are spread over those
 years, watch events over the last 90 days; movies are the offline catalog's 11,000 (real TMDb ids),
@@ -14,8 +14,9 @@ that every request reaches the database, Redis for shared state).
 
 Each operation is timed `--repeat` times over HTTP, idle, and its median printed beside the same
 operation on an empty database (migrated, the same users' accounts only). With `--load-seconds N`
-the mixed workload (bench.load, 20 clients) runs against both and prints requests/s and p99.
-Loopback only; the databases are dropped at the end unless --keep.
+the mixed workload (bench.load, 20 clients) runs against both and prints requests/s and p99. With
+`--train` a retrain is then asked for (runJob) while a light query is sent every 50 ms: the slowest
+answer, the duration and the peak RSS of the server and its children are printed. Loopback only; the databases are dropped at the end unless --keep.
 """
 
 from __future__ import annotations
@@ -289,7 +290,7 @@ async def _admin(statement: str) -> None:
 
 
 @asynccontextmanager
-async def server(database: str, workdir: Path, redis_db: str) -> AsyncIterator[str]:
+async def server(database: str, workdir: Path, redis_db: str) -> AsyncIterator[tuple[str, int]]:
     port = free_port()
     env = {
         **os.environ,
@@ -300,6 +301,9 @@ async def server(database: str, workdir: Path, redis_db: str) -> AsyncIterator[s
         "REELGRAPH_CACHE_URL": redis_db,
         "REELGRAPH_RESPONSE_CACHE_SECONDS": "0",
         "REELGRAPH_LOG_LEVEL": "warning",
+        # Operations are timed idle: training runs only when the training phase asks for it.
+        "REELGRAPH_RECS_TRAIN_ON_START": "false",
+        "REELGRAPH_JOB_SCHEDULES": "false",
     }
     for key in ("TMDB_API_KEY", "TMDB_READ_TOKEN", "OMDB_API_KEY", "OPENAI_API_KEY"):
         env.pop(key, None)
@@ -314,7 +318,7 @@ async def server(database: str, workdir: Path, redis_db: str) -> AsyncIterator[s
     url = f"http://127.0.0.1:{port}"
     try:
         await _wait_ready(url, "/health/ready", wait_seconds=600)
-        yield url
+        yield url, process.pid
     finally:
         if process.returncode is not None:
             raise RuntimeError(f"the server exited with {process.returncode}: see {log_path}")
@@ -409,6 +413,65 @@ async def _flush_redis() -> None:
         await client.aclose()
 
 
+def tree_rss_mib(pid: int) -> float:
+    """RSS of a process and its descendants (a training subprocess counts)."""
+    total, pending = 0.0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) / 1024
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(child) for child in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
+
+
+async def training_phase(url: str, pid: int) -> dict[str, Any]:
+    """Asks for a retrain as admin and, until it ends, sends a light query every 50 ms: the
+    slowest answer, the duration and the peak RSS of the serving process and its children."""
+    async with httpx.AsyncClient(base_url=url, timeout=120) as http:
+        admin = {"authorization": f"Bearer {await sign_in(http, ADMIN_EMAIL)}"}
+        started = time.perf_counter()
+        response = await http.post(
+            "/graphql",
+            json={"query": 'mutation { runJob(name: "retrain-recommender") { job { id } errors { code } } }'},
+            headers=admin,
+        )
+        job_id = response.json()["data"]["runJob"]["job"]["id"]
+        status_query = "query($id: ID!) { node(id: $id) { ... on Job { status durationMs error } } }"
+        latencies: list[float] = []
+        peak = tree_rss_mib(pid)
+        before = peak
+        job: dict[str, Any] = {}
+        while time.perf_counter() - started < 1800:
+            sent = time.perf_counter()
+            probe = await http.post(
+                "/graphql", json={"query": "{ trending(first: 20) { nodes { tmdbId } } }"}
+            )
+            latencies.append(time.perf_counter() - sent)
+            assert probe.status_code == 200, probe.text
+            peak = max(peak, tree_rss_mib(pid))
+            answer = await http.post(
+                "/graphql", json={"query": status_query, "variables": {"id": job_id}}, headers=admin
+            )
+            job = answer.json()["data"]["node"]
+            if job["status"] in ("SUCCEEDED", "FAILED"):
+                break
+            await asyncio.sleep(0.05)
+    return {
+        "job": job,
+        "seconds": round(time.perf_counter() - started, 1),
+        "probes": len(latencies),
+        "slowest_probe_ms": round(max(latencies) * 1000, 1),
+        "p99_probe_ms": round(sorted(latencies)[int(len(latencies) * 0.99)] * 1000, 1),
+        "rss_before_mib": round(before),
+        "peak_rss_mib": round(peak),
+    }
+
+
 async def main(arguments: argparse.Namespace) -> None:
     from argon2 import PasswordHasher
 
@@ -417,7 +480,7 @@ async def main(arguments: argparse.Namespace) -> None:
     catalog = OfflineCatalog.load()
     movie_ids = [int(m) for m in catalog.popular()]  # every catalog movie, most popular first
     password_hash = PasswordHasher().hash(PASSWORD)
-    full, empty = "reelgraph_scale", "reelgraph_scale_empty"
+    full, empty = arguments.database, f"{arguments.database}_empty"
     results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
@@ -431,10 +494,14 @@ async def main(arguments: argparse.Namespace) -> None:
             if arguments.generate_only:
                 continue
             await _flush_redis()  # no rate-limit counters or cached answers from the other run
-            async with server(database, workdir, REDIS_URL) as served:
+            async with server(database, workdir, REDIS_URL) as (served, pid):
                 results[database] = await time_operations(
                     served, arguments.repeat, movie_ids, arguments.users
                 )
+                if arguments.train:
+                    print(
+                        f"{database}: training while serving: {await training_phase(served, pid)}", flush=True
+                    )
                 if arguments.load_seconds:
                     await asyncio.to_thread(_mixed, served, arguments.load_seconds)
             if not arguments.keep:
@@ -468,6 +535,12 @@ if __name__ == "__main__":
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--load-seconds", type=float, default=0)
+    parser.add_argument(
+        "--database", default="reelgraph_scale", help="name (and NAME_empty) of the databases"
+    )
+    parser.add_argument(
+        "--train", action="store_true", help="then retrain while serving: slowest probe, peak RSS"
+    )
     parser.add_argument("--keep", action="store_true", help="keep both databases for a later --reuse")
     parser.add_argument("--reuse", action="store_true", help="measure databases kept by an earlier run")
     parser.add_argument("--generate-only", action="store_true", help="build the databases, measure nothing")
