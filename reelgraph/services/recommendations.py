@@ -120,11 +120,12 @@ class RecommendationService:
         # fail) and load the version it stores.
         asked = -float("inf")
         while True:
-            if self._jobs is not None and time.monotonic() - asked >= self._settings.recs_check_seconds:
+            queue = self._jobs.queue if self._jobs is not None else None  # None: the engine is not up yet
+            if queue is not None and time.monotonic() - asked >= self._settings.recs_check_seconds:
                 asked = time.monotonic()
                 try:
-                    await self._jobs.connected().run_now(RETRAIN_JOB)
-                except Exception as exc:  # one already queued or running, or no engine yet
+                    await queue.run_now(RETRAIN_JOB)
+                except Exception as exc:  # one already queued or running: its version is awaited
                     log.debug("retrain not requested: %s", exc)
             await asyncio.sleep(min(self._settings.recs_poll_seconds, 1.0))
             if await self.sync():
