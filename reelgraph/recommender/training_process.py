@@ -148,6 +148,11 @@ async def train_in_child(database_url: str, seen: repo.Watermarks, batch_rows: i
         # Submitting starts the child (fork+exec, then its preparation data): not on the loop.
         future = await asyncio.to_thread(pool.submit, _child_main, database_url, seen, batch_rows)
         return await asyncio.wrap_future(future)
+    except asyncio.CancelledError:
+        # A cancelled run (a timeout, a shutdown) stops its child rather than leaving it training.
+        for process in list((pool._processes or {}).values()):
+            process.terminate()
+        raise
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
 
