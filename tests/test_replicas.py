@@ -29,7 +29,7 @@ import websockets
 from reelgraph.caching.shared_cache import NAMESPACE
 from reelgraph.caching.upstream_data import cache_key
 from tests.helpers import PASSWORD, free_port, unique_email
-from tests.pg_redis import admin_sql, flush_redis, unreachable
+from tests.pg_redis import admin_sql, flush_redis, require
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_URL = os.environ.get("REELGRAPH_REPLICAS_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -81,11 +81,7 @@ class Cluster:
 
 @pytest.fixture(scope="module")
 def replica_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    problem = asyncio.run(unreachable(ADMIN_URL, REDIS_URL))
-    if problem is not None:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI is set but {problem}")
-        pytest.skip(problem)
+    require(ADMIN_URL, REDIS_URL)
     asyncio.run(
         admin_sql(
             ADMIN_URL,

@@ -29,7 +29,7 @@ import httpx
 import pytest
 
 from tests.helpers import PASSWORD, free_port, unique_email
-from tests.pg_redis import admin_sql, flush_redis, unreachable
+from tests.pg_redis import admin_sql, flush_redis, require
 
 ROOT = Path(__file__).resolve().parent.parent
 ADMIN_URL = os.environ.get("REELGRAPH_WORKERS_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -64,11 +64,7 @@ class Served:
 
 @pytest.fixture(scope="module")
 def workers_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    problem = asyncio.run(unreachable(ADMIN_URL, REDIS_URL))
-    if problem is not None:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI is set but {problem}")
-        pytest.skip(problem)
+    require(ADMIN_URL, REDIS_URL)
     asyncio.run(
         admin_sql(
             ADMIN_URL, f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)", f"CREATE DATABASE {DATABASE}"
