@@ -125,6 +125,8 @@ class Settings(BaseSettings):
     response_cache_seconds: int = 30
     # Completed movie subtrees kept by the executor (reelgraph.schema.execution), in bytes; 0: off.
     subtree_cache_bytes: int = 32_000_000
+    # Signed-in viewers' libraries kept by version between their requests, in bytes; 0: off.
+    viewer_library_cache_bytes: int = 16_000_000
 
     # HTTP surface. NoDecode: the variable is a comma-separated list, not JSON.
     cors_origins: Annotated[list[str], NoDecode] = ["http://localhost:3000", "http://127.0.0.1:3000"]

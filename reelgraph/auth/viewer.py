@@ -70,7 +70,8 @@ def decode_access_token(codec: TokenCodec, token: str) -> AccessClaims:
 
 # Runs in the viewer's session once the viewer is good (the request's loaders read their first
 # data there: one session, one transaction for both).
-AlsoRead = Callable[[AsyncSession, int], Awaitable[None]]
+# (session, user id, the user's library version): what else the request reads in that session.
+AlsoRead = Callable[[AsyncSession, int, int], Awaitable[None]]
 
 
 async def resolve_viewer(
@@ -100,5 +101,5 @@ async def resolve_viewer(
         if login_session.revoked_at is not None:
             raise Unauthenticated("This session was signed out.")
         if also is not None:
-            await also(session, claims.user_id)
+            await also(session, claims.user_id, user.library_version)
     return Viewer(user=user, roles=frozenset(roles), session_id=login_session.id)

@@ -25,6 +25,7 @@ from reelgraph.loaders.library import (
 )
 from reelgraph.loaders.users import InteractionByIdLoader, ReviewByIdLoader, RolesByUserLoader, UserByIdLoader
 from reelgraph.loaders.viewer_audience import ViewerAudienceOfViewer, ViewerUser
+from reelgraph.loaders.viewer_library_cache import ViewerLibraryCache
 
 
 class RequestLoaders:
@@ -37,12 +38,15 @@ class RequestLoaders:
         sessions: async_sessionmaker[AsyncSession],
         viewer_id: ViewerId,
         viewer_user: ViewerUser | None = None,
+        kept_libraries: ViewerLibraryCache | None = None,
     ) -> None:
         # reader is None only for servers opened without the catalog (CLI account commands).
         self._catalog: CatalogReader = reader  # type: ignore[assignment]  # catalog loaders then go unused
         self._sessions = sessions
         self._viewer_id = viewer_id
         self._viewer_user = viewer_user
+        # Process-wide (the services'); a request made without one keeps nothing.
+        self._kept_libraries = kept_libraries or ViewerLibraryCache(0)
 
     @classmethod
     def create(
@@ -51,8 +55,9 @@ class RequestLoaders:
         sessions: async_sessionmaker[AsyncSession],
         viewer_id: ViewerId,
         viewer_user: ViewerUser | None = None,
+        kept_libraries: ViewerLibraryCache | None = None,
     ) -> RequestLoaders:
-        return cls(reader, sessions, viewer_id, viewer_user)
+        return cls(reader, sessions, viewer_id, viewer_user, kept_libraries)
 
     @cached_property
     def movie(self) -> MovieByIdLoader:
@@ -73,7 +78,7 @@ class RequestLoaders:
     @cached_property
     def library(self) -> ViewerLibraryLoader:
         """The viewer's interactions and ratings: one read per request."""
-        return ViewerLibraryLoader(self._sessions, self._viewer_id)
+        return ViewerLibraryLoader(self._sessions, self._viewer_id, self._kept_libraries)
 
     @cached_property
     def average_rating(self) -> AverageRatingByMovieLoader:

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from reelgraph.loaders.shared import SharedDataLoader
+from reelgraph.loaders.viewer_library_cache import ViewerLibraryCache
 from reelgraph.persistence import library as repo
 from reelgraph.persistence.viewer_library import library_of
 
@@ -22,8 +23,8 @@ ViewerId = Callable[[], Awaitable[int | None]]
 Sessions = async_sessionmaker[AsyncSession]
 
 # Read along with the viewer (same session) only up to this many rows; a larger library is read
-# when something asks for it.
-PREFETCH_ROWS = 2000
+# when something asks for it. Either is kept by version (ViewerLibraryCache) for the next requests.
+PREFETCH_ROWS = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,12 +58,15 @@ class ViewerLibraryLoader:
     """The viewer's library, read in one statement at most once per request (concurrent callers
     share the read); empty, without a read, when anonymous."""
 
-    def __init__(self, sessions: Sessions, viewer_id: ViewerId) -> None:
+    def __init__(self, sessions: Sessions, viewer_id: ViewerId, kept: ViewerLibraryCache) -> None:
         self._sessions = sessions
         self._viewer_id = viewer_id
+        self._kept = kept
         self._library: ViewerLibrary | None = None
         self._reading: asyncio.Future[ViewerLibrary] | None = None
         self._generation = 0  # a read started before clear() must not store what it read
+        # (user id, library version) read with the viewer; None once this request wrote.
+        self._version: tuple[int, int] | None = None
 
     @property
     def ready(self) -> ViewerLibrary | None:
@@ -78,15 +82,23 @@ class ViewerLibraryLoader:
         # Shielded: one cancelled caller must not cancel the read the others wait for.
         return await asyncio.shield(self._reading)
 
-    async def prefetch(self, session: AsyncSession, user_id: int) -> None:
-        """Reads the library in the session the viewer was just resolved in (one session, one
-        transaction per signed-in request), unless it is larger than PREFETCH_ROWS."""
+    async def prefetch(self, session: AsyncSession, user_id: int, version: int) -> None:
+        """Takes the library kept at the viewer's current version, else reads it in the session
+        the viewer was just resolved in (one session, one transaction per signed-in request),
+        unless it is larger than PREFETCH_ROWS."""
         if self._library is not None:
             return
         generation = self._generation
+        self._version = (user_id, version)
+        kept = self._kept.get(user_id, version)
+        if kept is not None:
+            self._library = kept
+            return
         rows = await library_of(session, user_id, PREFETCH_ROWS)
         if rows is not None and generation == self._generation and self._library is None:
             self._library = ViewerLibrary.of_rows(rows.interactions, rows.ratings)
+            # Read after the version in the same transaction: at least as new as the version says.
+            self._kept.put(user_id, version, self._library)
 
     async def _read(self, generation: int) -> ViewerLibrary:
         user_id = await self._viewer_id()
@@ -95,10 +107,13 @@ class ViewerLibraryLoader:
         elif self._library is not None:  # prefetched while the viewer was resolved
             return self._library
         else:
+            version = self._version  # taken before the read: the read is at least as new
             async with self._sessions() as session:
                 rows = await library_of(session, user_id)
             assert rows is not None  # no limit
             library = ViewerLibrary.of_rows(rows.interactions, rows.ratings)
+            if version is not None and version[0] == user_id and generation == self._generation:
+                self._kept.put(user_id, version[1], library)
         if generation == self._generation:
             self._library = library
         return library
@@ -108,6 +123,7 @@ class ViewerLibraryLoader:
         self._generation += 1
         self._library = None
         self._reading = None
+        self._version = None  # this request's write moved it: nothing kept is known to be current
 
 
 class HiddenMoviesOfViewer:

@@ -82,6 +82,9 @@ class UserRow(SQLModel, table=True):
     date_of_birth: date | None = None
     created_at: datetime = created_at_field(index=True)
     updated_at: datetime = created_at_field()
+    # Moved by database triggers on every write to the user's interactions and ratings (migration
+    # 0010): a library read at one version is still true while the version is the same.
+    library_version: int = 0
 
 
 class RoleRow(SQLModel, table=True):

@@ -69,7 +69,11 @@ class Context:
     def create(cls, services: Services, request: HTTPConnection) -> Context:
         context = cls(services=services, request=request)
         context.loaders = RequestLoaders.create(
-            services.reader, services.sessions, context.viewer_id, context.viewer_user
+            services.reader,
+            services.sessions,
+            context.viewer_id,
+            context.viewer_user,
+            services.kept_libraries,
         )
         return context
 
@@ -103,9 +107,9 @@ class Context:
             self._viewer_task.add_done_callback(lambda task: task.cancelled() or task.exception())
         return await asyncio.shield(self._viewer_task)
 
-    async def _prefetch_library(self, session: AsyncSession, user_id: int) -> None:
+    async def _prefetch_library(self, session: AsyncSession, user_id: int, library_version: int) -> None:
         # Reached only once a token is good: an anonymous request makes no library loader.
-        await self.loaders.library.prefetch(session, user_id)
+        await self.loaders.library.prefetch(session, user_id, library_version)
 
     def authorization(self) -> str | None:
         """The Authorization header, or for WebSocket connections its connection_init parameter."""

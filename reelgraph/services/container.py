@@ -19,6 +19,7 @@ from reelgraph.chat.engine import ChatEngine
 from reelgraph.config import Settings
 from reelgraph.integrations.upstream import Upstreams, create_upstreams
 from reelgraph.loaders.catalog_reader import CatalogReader
+from reelgraph.loaders.viewer_library_cache import ViewerLibraryCache
 from reelgraph.mail import Mailer, create_mailer
 from reelgraph.persistence.engine import create_engine, create_session_factory
 from reelgraph.services.accounts import AccountService
@@ -66,6 +67,8 @@ class Services:
     recommendations: RecommendationService = None  # type: ignore[assignment]  # see above
     community: CommunityTrending = None  # type: ignore[assignment]  # see above
     library_export: LibraryExportService = None  # type: ignore[assignment]  # see above
+    # Signed-in viewers' libraries by version, shared by this process's requests.
+    kept_libraries: ViewerLibraryCache = None  # type: ignore[assignment]  # set by create()
     # Background jobs: the queue the services enqueue on (connected by the app's lifespan or the
     # worker to the engine in reelgraph.jobs), the runs the admin API reads, and the mailer that
     # actually delivers (the send-mail job's; AccountService gets a QueuedMailer over it).
@@ -161,6 +164,7 @@ class Services:
             job_queue=job_queue,
             job_runs=JobRuns(sessions),
             mailer=delivery,
+            kept_libraries=ViewerLibraryCache(settings.viewer_library_cache_bytes),
         )
 
     async def close(self) -> None:
